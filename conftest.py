@@ -1,0 +1,58 @@
+"""Test-run guard: no test may open a connection outside 127.0.0.0/8 (or ::1)."""
+
+import ipaddress
+import socket
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+class OffMachineConnection(AssertionError):
+    """A test tried to reach an address that is not loopback."""
+
+
+def _check(address):
+    if isinstance(address, (str, bytes)):  # unix socket
+        return
+    host = address[0]
+    try:
+        ip = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        raise OffMachineConnection(f"connection to unresolved host {host!r} blocked") from None
+    if not ip.is_loopback:
+        raise OffMachineConnection(f"connection to {host} blocked: tests stay on loopback")
+
+
+def _guarded_connect(self, address):
+    _check(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    _check(address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    """Resolve only loopback names, so no DNS query leaves the machine either."""
+    if host in (None, "localhost", b"localhost") or str(host).endswith(".localhost"):
+        return _real_getaddrinfo("127.0.0.1" if host else host, *args, **kwargs)
+    try:
+        ipaddress.ip_address(host.decode() if isinstance(host, bytes) else host)
+    except ValueError:
+        raise socket.gaierror(socket.EAI_NONAME, f"DNS blocked in tests: {host!r}") from None
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only():
+    socket.socket.connect = _guarded_connect
+    socket.socket.connect_ex = _guarded_connect_ex
+    socket.getaddrinfo = _guarded_getaddrinfo
+    yield
+    socket.socket.connect = _real_connect
+    socket.socket.connect_ex = _real_connect_ex
+    socket.getaddrinfo = _real_getaddrinfo

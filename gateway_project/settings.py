@@ -1,0 +1,168 @@
+"""Django settings for the gateway, read once from the environment (django-environ)."""
+
+from pathlib import Path
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+
+def _read(name, cast, default=environ.Env.NOTSET):
+    """Read one setting; a malformed value fails at start with the setting's name."""
+    try:
+        return cast(name, default=default)
+    except ImproperlyConfigured:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"Setting {name} is malformed: {exc}") from None
+
+
+def _required(name):
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(
+            f"Setting {name} is missing: set it in the environment or in .env "
+            "(`make env` writes a .env with fresh secrets)."
+        )
+    return value
+
+
+def _fernet_keys(name):
+    keys = [k.strip() for k in _required(name).split(",") if k.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"Setting {name} is malformed: each comma-separated key must be a Fernet key "
+                "(32 url-safe base64 bytes; python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')."
+            ) from None
+    return keys
+
+
+def _positive(name, cast, default):
+    value = _read(name, cast, default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"Setting {name} must be greater than zero, not {value}.")
+    return value
+
+
+DEBUG = _read("DEBUG", env.bool, False)
+SECRET_KEY = _required("SECRET_KEY")
+ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "keys",
+    "models_api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "gateway_project.urls"
+WSGI_APPLICATION = "gateway_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _read("DATABASE_URL", env.db_url, f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", _read("DATABASE_CONN_MAX_AGE", env.int, 60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+CACHES = {"default": _read("CACHE_URL", env.cache_url, "locmemcache://gateway")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["keys.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["keys.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["models_api.rendering.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "EXCEPTION_HANDLER": "models_api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+# Security: production defaults, relaxed only by DEBUG or explicitly.
+SESSION_COOKIE_SECURE = _read("SESSION_COOKIE_SECURE", env.bool, not DEBUG)
+CSRF_COOKIE_SECURE = _read("CSRF_COOKIE_SECURE", env.bool, not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", env.bool, not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", env.bool, not DEBUG)
+SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", env.bool, False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if _read("SECURE_PROXY_SSL_HEADER", env.bool, False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, [])
+
+# Gateway settings (DESIGN section 9).
+GATEWAY_ENCRYPTION_KEYS = _fernet_keys("GATEWAY_ENCRYPTION_KEYS")
+GATEWAY_CONTROL_PLANE_URL = _read("GATEWAY_CONTROL_PLANE_URL", env.str, "").rstrip("/")
+GATEWAY_CONTROL_PLANE_API_KEY = _read("GATEWAY_CONTROL_PLANE_API_KEY", env.str, "")
+GATEWAY_UPSTREAM_TIMEOUT = _positive("GATEWAY_UPSTREAM_TIMEOUT", env.float, 10.0)
+GATEWAY_MODELS_CACHE_TTL = _read("GATEWAY_MODELS_CACHE_TTL", env.int, 300)
+GATEWAY_MODELS_STALE_TTL = _read("GATEWAY_MODELS_STALE_TTL", env.int, 86400)
+GATEWAY_TRUSTED_CUSTOM_HOSTS = [
+    h.lower() for h in _read("GATEWAY_TRUSTED_CUSTOM_HOSTS", env.list, [])
+]
+GATEWAY_REQUIRE_API_KEY = _read("GATEWAY_REQUIRE_API_KEY", env.bool, True)
+GATEWAY_MAX_RESPONSE_BYTES = _positive("GATEWAY_MAX_RESPONSE_BYTES", env.int, 16 * 1024 * 1024)
+GATEWAY_MAX_PAGES = _positive("GATEWAY_MAX_PAGES", env.int, 50)
+GATEWAY_CONTROL_PLANE_CACHE_TTL = _read("GATEWAY_CONTROL_PLANE_CACHE_TTL", env.int, 30)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
+    "loggers": {"django.request": {"level": "ERROR", "propagate": True}},
+}
