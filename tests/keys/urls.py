@@ -1,0 +1,25 @@
+"""A tiny authenticated endpoint with the project's DRF defaults, plus the admin console."""
+
+from django.contrib import admin
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from models_api.errors import AuthenticationError
+
+
+class WhoAmI(APIView):
+    """Answers the caller's key prefix; a request without a gateway key is 401."""
+
+    def get(self, request):
+        if request.auth is None:
+            raise AuthenticationError(
+                "Missing gateway API key: pass it in x-portkey-api-key or Authorization: Bearer."
+            )
+        return Response({"prefix": request.auth.prefix})
+
+
+urlpatterns = [
+    path("whoami", WhoAmI.as_view()),
+    path("admin/", admin.site.urls),
+]
