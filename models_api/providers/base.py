@@ -21,7 +21,7 @@ class Target:
     provider: str
     credential: str = ""
     base_url: str = ""
-    options: Mapping[str, str] = field(default=EMPTY)
+    options: Mapping[str, str] = field(default_factory=lambda: EMPTY)
 
     def __repr__(self):  # never show the credential in tracebacks or logs
         return f"Target(provider={self.provider!r}, base_url={self.base_url!r})"
@@ -44,7 +44,12 @@ class Model:
     output_price: float | None = None  # USD per token
 
     def as_dict(self) -> dict:
-        data = {"id": self.id, "object": "model", "created": self.created, "owned_by": self.owned_by}
+        data = {
+            "id": self.id,
+            "object": "model",
+            "created": self.created,
+            "owned_by": self.owned_by,
+        }
         for key in ("name", "context_length", "max_output_tokens", "input_price", "output_price"):
             value = getattr(self, key)
             if value is not None:
@@ -61,7 +66,7 @@ class ModelList:
     """A provider's list: every page walked, or one page with the provider's paging fields."""
 
     models: tuple[Model, ...]
-    paging: Mapping[str, object] = field(default=EMPTY)
+    paging: Mapping[str, object] = field(default_factory=lambda: EMPTY)
 
 
 class ProviderClient:

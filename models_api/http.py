@@ -1,0 +1,258 @@
+"""Every outbound HTTP call: pooled session, deadline, bounded retries, size cap, error mapping."""
+
+import http.cookiejar
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from email.utils import parsedate_to_datetime
+from time import monotonic, sleep, time
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from models_api.errors import BadGateway, GatewayTimeout, UpstreamError
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 2
+BACKOFF = 0.25  # seconds before the first retry; doubled for each further one
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+SECRET_HEADERS = ("authorization", "x-api-key", "api-key", "x-goog-api-key")
+SECRET_PARAMS = ("key", "api_key", "access_token")
+CHUNK = 64 * 1024
+CONNECT_SHARE = 1 / 3  # of GATEWAY_UPSTREAM_TIMEOUT, so a failed connect leaves time to retry
+
+_session: requests.Session | None = None
+_session_lock = threading.Lock()
+
+
+def session() -> requests.Session:
+    """The process-wide pooled session, created on first use."""
+    global _session
+    if _session is not None:
+        return _session
+    with _session_lock:
+        if _session is None:
+            new = requests.Session()
+            # Provider cookies must never travel from one tenant's call to another's.
+            new.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+            adapter = HTTPAdapter(pool_connections=32, pool_maxsize=32)
+            new.mount("https://", adapter)
+            new.mount("http://", adapter)
+            new.headers.update({"User-Agent": "ai-gateway", "Accept": "application/json"})
+            _session = new
+        return _session
+
+
+def new_deadline() -> float:
+    """A monotonic-clock deadline GATEWAY_UPSTREAM_TIMEOUT from now, shared by pages and retries."""
+    return monotonic() + settings.GATEWAY_UPSTREAM_TIMEOUT
+
+
+def get_json(
+    url: str,
+    *,
+    provider: str,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    auth: Callable | None = None,
+    secrets: Iterable[str] = (),
+    deadline: float | None = None,
+) -> object:
+    """GET `url` and return its decoded JSON body, or raise a GatewayError naming `provider`.
+
+    `auth` is a requests auth callable (e.g. a SigV4 signer); `secrets` are extra values to
+    scrub from messages, besides credential headers and query parameters. `deadline` (from
+    new_deadline()) bounds this call with its retries; pass one deadline to every page.
+    """
+    headers = dict(headers or {})
+    params = dict(params or {})
+    until = new_deadline() if deadline is None else deadline
+    hidden = _secrets(headers, params, secrets)
+    attempt = 0
+    while True:
+        remaining = until - monotonic()
+        if remaining <= 0:
+            raise _timeout(provider)
+        response, failure = _send(url, provider, headers, params, auth, remaining)
+        last = attempt == MAX_RETRIES
+        if response is None:
+            wait = BACKOFF * 2**attempt
+            if last or wait >= until - monotonic():
+                raise failure
+        else:
+            with response:
+                wait = None if last else _retry_wait(response, attempt)
+                if wait is None or wait >= until - monotonic():
+                    return _read(response, provider, until, hidden)
+        log.info("retrying %s in %.2fs (attempt %d)", provider, wait, attempt + 1)
+        sleep(wait)
+        attempt += 1
+
+
+def _send(url, provider, headers, params, auth, remaining):
+    """The response, or (None, the error to raise if no retry is left) for a connect failure."""
+    connect = min(remaining, settings.GATEWAY_UPSTREAM_TIMEOUT * CONNECT_SHARE)
+    try:
+        response = session().get(
+            url,
+            headers=headers,
+            params=params,
+            auth=auth,
+            timeout=(connect, remaining),
+            allow_redirects=False,
+            stream=True,
+        )
+    except requests.exceptions.ConnectTimeout:
+        return None, _timeout(provider)
+    except requests.exceptions.Timeout:
+        raise _timeout(provider) from None
+    except requests.exceptions.ConnectionError:
+        log.info("connection to %s at %s failed", provider, _origin(url))
+        return None, BadGateway(
+            f"Could not connect to {provider} at {_origin(url)}; check the base URL or retry.",
+            provider=provider,
+        )
+    except requests.exceptions.RequestException as exc:
+        # A malformed URL or header; str(exc) may quote the URL, so only the type is kept.
+        raise BadGateway(
+            f"Could not call {provider}: {type(exc).__name__}; check the base URL.",
+            provider=provider,
+        ) from None
+    return response, None
+
+
+def _read(response: requests.Response, provider: str, until: float, hidden: list[str]) -> object:
+    status = response.status_code
+    if 300 <= status < 400:
+        raise BadGateway(
+            f"{provider} redirected the request (HTTP {status}); redirects are not followed. "
+            "Check the provider's base URL.",
+            provider=provider,
+        )
+    body = _body(response, provider, until)
+    if status >= 400:
+        message = _scrub(_error_message(body, response), hidden)
+        if status >= 500:
+            raise BadGateway(f"{provider} failed with HTTP {status}: {message}", provider=provider)
+        retry = response.headers.get("Retry-After")
+        raise UpstreamError(
+            f"{provider} rejected the request (HTTP {status}): {message}",
+            status=status,
+            provider=provider,
+            headers={"Retry-After": retry} if status == 429 and retry else None,
+        )
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise BadGateway(
+            f"{provider} answered HTTP {status} with a body that is not JSON.", provider=provider
+        ) from None
+
+
+def _body(response: requests.Response, provider: str, until: float) -> bytes:
+    limit = settings.GATEWAY_MAX_RESPONSE_BYTES
+    too_large = BadGateway(
+        f"{provider} sent a response larger than {limit} bytes (GATEWAY_MAX_RESPONSE_BYTES).",
+        provider=provider,
+    )
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            if monotonic() > until:
+                raise _timeout(provider)
+            chunks.append(chunk)
+    except requests.exceptions.Timeout:
+        raise _timeout(provider) from None
+    except requests.exceptions.RequestException:
+        raise BadGateway(
+            f"The connection to {provider} broke while reading its answer; try again.",
+            provider=provider,
+        ) from None
+    return b"".join(chunks)
+
+
+def _error_message(body: bytes, response: requests.Response) -> str:
+    """The provider's own message, from any of the error shapes in reference/providers.md."""
+    try:
+        message = _message_from(json.loads(body))
+    except (ValueError, RecursionError):
+        text = body.decode("utf-8", "replace").strip()
+        message = text if text and not text.startswith("<") else ""
+    message = " ".join(message.split())[:500]
+    aws_type = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
+    if aws_type:
+        message = f"{aws_type}: {message}" if message else aws_type
+    return message or f"HTTP {response.status_code} {response.reason or ''} with no message".strip()
+
+
+def _message_from(data: object) -> str:
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, dict):
+        return ""
+    for key in ("error", "message", "Message", "detail"):
+        value = data.get(key)
+        if isinstance(value, dict):
+            value = value.get("message") or value.get("msg") or value.get("error")
+        elif isinstance(value, list):  # FastAPI validation errors: [{"msg": ...}, ...]
+            value = "; ".join(
+                str(i.get("msg", i)) if isinstance(i, dict) else str(i) for i in value
+            )
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _secrets(headers: dict, params: dict, extra: Iterable[str]) -> list[str]:
+    values = list(extra)
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and value:
+            values.append(value)
+            values.append(value.split(" ", 1)[-1])  # the token without "Bearer "
+    values.extend(v for k, v in params.items() if k.lower() in SECRET_PARAMS and v)
+    # Longest first, so a token is removed whole before any value it contains.
+    return sorted({v for v in values if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
+
+
+def _scrub(message: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        message = message.replace(secret, "[REDACTED]")
+    return message
+
+
+def _retry_wait(response: requests.Response, attempt: int) -> float | None:
+    """Seconds to wait before retrying, or None when this answer is final."""
+    if response.status_code not in RETRY_STATUSES:
+        return None
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return BACKOFF * 2**attempt
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _timeout(provider: str) -> GatewayTimeout:
+    return GatewayTimeout(
+        f"{provider} did not answer within {settings.GATEWAY_UPSTREAM_TIMEOUT:g} seconds "
+        "(GATEWAY_UPSTREAM_TIMEOUT); try again later.",
+        provider=provider,
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"

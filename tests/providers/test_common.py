@@ -1,0 +1,45 @@
+"""Shared provider helpers: timestamps, numbers, query filtering."""
+
+import pytest
+
+from models_api.errors import InvalidRequest
+from models_api.providers import common
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-05-22T00:00:00Z", 1747872000),
+        ("2025-05-04T17:37:44.706015396-07:00", 1746405464),  # Ollama: nanoseconds, offset
+        ("2025-05-22T00:00:00", 1747872000),  # no offset: UTC
+        ("1970-01-01T00:00:00Z", 0),
+        ("not a date", 0),
+        (1715367049, 1715367049),
+        (1730678400.0, 1730678400),
+        ("1715367049", 0),
+        (None, 0),
+        (-5, 0),
+        (True, 0),
+    ],
+)
+def test_unix(value, expected):
+    assert common.unix(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0.0000025", 0.0000025), (3, 3.0), ("x", None), (None, None), (False, None)],
+)
+def test_opt_float(value, expected):
+    assert common.opt_float(value) == expected
+
+
+@pytest.mark.parametrize("name", ["key", "API_KEY", "apikey", "api-key", "access_token"])
+def test_credential_parameters_are_refused(name):
+    with pytest.raises(InvalidRequest) as caught:
+        common.pass_through({name: "x"}, provider="p")
+    assert caught.value.param == name
+
+
+def test_other_parameters_pass_through():
+    assert common.pass_through({"limit": "5", "q": "a"}, provider="p") == {"limit": "5", "q": "a"}

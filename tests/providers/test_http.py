@@ -1,0 +1,264 @@
+"""The one outbound HTTP module: retries, deadline, size cap, redirects, error translation."""
+
+import json
+import time
+
+import pytest
+import requests
+
+from models_api import http
+from models_api.errors import BadGateway, GatewayTimeout, UpstreamError
+
+URL = "https://api.example.test/v1/models"
+OK = {"object": "list", "data": []}
+
+
+def _get(**kwargs):
+    return http.get_json(URL, provider="example", **kwargs)
+
+
+def test_returns_decoded_json_with_headers_and_params(mocked):
+    mocked.get(URL, json=OK)
+    assert _get(headers={"Authorization": "Bearer k"}, params={"a": "1"}) == OK
+    request = mocked.calls[0].request
+    assert request.url == URL + "?a=1"
+    assert request.headers["Authorization"] == "Bearer k"
+    assert request.headers["Accept"] == "application/json"
+    assert request.req_kwargs["stream"] is True
+
+
+def test_timeouts_come_from_the_setting(mocked, settings):
+    settings.GATEWAY_UPSTREAM_TIMEOUT = 6
+    mocked.get(URL, json=OK)
+    _get()
+    connect, read = mocked.calls[0].request.req_kwargs["timeout"]
+    assert connect == pytest.approx(2, abs=0.05)
+    assert 5.9 < read <= 6
+
+
+def test_one_pooled_session_that_keeps_no_cookies(mocked):
+    assert http.session() is http.session()
+    mocked.get(URL, json=OK, headers={"Set-Cookie": "tenant=a; Domain=api.example.test; Path=/"})
+    mocked.get(URL, json=OK)
+    _get()
+    _get()
+    assert "Cookie" not in mocked.calls[1].request.headers
+    assert not http.session().cookies
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_transient_statuses_are_retried(mocked, sleeps, status):
+    mocked.get(URL, status=status, body="")
+    mocked.get(URL, json=OK)
+    assert _get() == OK
+    assert len(mocked.calls) == 2
+    assert sleeps == [0.25]
+
+
+def test_retry_after_is_honoured_when_it_fits(mocked, sleeps):
+    mocked.get(URL, status=429, headers={"Retry-After": "2"}, json={"error": "slow down"})
+    mocked.get(URL, json=OK)
+    assert _get() == OK
+    assert sleeps == [2.0]
+
+
+def test_retry_after_past_the_budget_returns_the_providers_429(mocked, sleeps, settings):
+    settings.GATEWAY_UPSTREAM_TIMEOUT = 5
+    mocked.get(URL, status=429, headers={"Retry-After": "30"}, json={"error": "Rate limited"})
+    with pytest.raises(UpstreamError) as caught:
+        _get()
+    assert caught.value.status == 429
+    assert caught.value.headers == {"Retry-After": "30"}
+    assert "Rate limited" in caught.value.message
+    assert sleeps == []
+    assert len(mocked.calls) == 1
+
+
+def test_retries_are_bounded(mocked, sleeps):
+    mocked.get(URL, status=502, json={"error": {"message": "upstream down"}})
+    with pytest.raises(BadGateway) as caught:
+        _get()
+    assert caught.value.status == 502
+    assert "HTTP 502: upstream down" in caught.value.message
+    assert len(mocked.calls) == http.MAX_RETRIES + 1
+    assert sleeps == [0.25, 0.5]
+
+
+def test_other_statuses_are_not_retried(mocked):
+    mocked.get(URL, status=500, json={"message": "oops"})
+    with pytest.raises(BadGateway, match="example failed with HTTP 500: oops"):
+        _get()
+    assert len(mocked.calls) == 1
+
+
+def test_connection_errors_are_retried(mocked, sleeps):
+    mocked.get(URL, body=requests.exceptions.ConnectionError("refused"))
+    mocked.get(URL, json=OK)
+    assert _get() == OK
+    assert sleeps == [0.25]
+
+
+def test_unreachable_names_only_the_origin(mocked):
+    url = "https://api.example.test/v1/models?key=SECRETKEY"
+    mocked.get(url, body=requests.exceptions.ConnectionError(f"failed for {url}"))
+    with pytest.raises(BadGateway) as caught:
+        http.get_json(url, provider="example")
+    assert caught.value.message.startswith(
+        "Could not connect to example at https://api.example.test"
+    )
+    assert "SECRETKEY" not in caught.value.message
+
+
+def test_read_timeout_is_not_retried(mocked):
+    mocked.get(URL, body=requests.exceptions.ReadTimeout())
+    with pytest.raises(GatewayTimeout) as caught:
+        _get()
+    assert caught.value.status == 504
+    assert "GATEWAY_UPSTREAM_TIMEOUT" in caught.value.message
+    assert len(mocked.calls) == 1
+
+
+def test_connect_timeouts_are_retried_then_a_timeout(mocked):
+    mocked.get(URL, body=requests.exceptions.ConnectTimeout())
+    with pytest.raises(GatewayTimeout):
+        _get()
+    assert len(mocked.calls) == 3
+
+
+def test_a_spent_deadline_sends_nothing(mocked):
+    with pytest.raises(GatewayTimeout):
+        _get(deadline=time.monotonic() - 1)
+    assert len(mocked.calls) == 0
+
+
+def test_a_retry_that_does_not_fit_the_budget_is_skipped(mocked, sleeps):
+    mocked.get(URL, status=503, body="")
+    with pytest.raises(BadGateway):
+        _get(deadline=time.monotonic() + 0.1)  # less than the first backoff
+    assert len(mocked.calls) == 1
+    assert sleeps == []
+
+
+def test_redirects_are_not_followed(mocked):
+    mocked.get(URL, status=301, headers={"Location": "http://127.0.0.1:9/internal"})
+    with pytest.raises(BadGateway, match=r"example redirected the request \(HTTP 301\)"):
+        _get()
+    assert len(mocked.calls) == 1
+
+
+def test_body_over_the_cap_is_a_bad_gateway(mocked, settings):
+    settings.GATEWAY_MAX_RESPONSE_BYTES = 1000
+    mocked.get(URL, body=json.dumps({"data": ["x" * 2000]}))
+    with pytest.raises(BadGateway, match="larger than 1000 bytes"):
+        _get()
+
+
+def test_declared_length_over_the_cap_is_refused_before_reading(mocked, settings):
+    settings.GATEWAY_MAX_RESPONSE_BYTES = 10
+    mocked.get(URL, body="{}", headers={"Content-Length": "50000"})
+    with pytest.raises(BadGateway, match="larger than 10 bytes"):
+        _get()
+
+
+def test_body_at_the_cap_is_read(mocked, settings):
+    body = json.dumps({"data": ["x" * 100]})
+    settings.GATEWAY_MAX_RESPONSE_BYTES = len(body)
+    mocked.get(URL, body=body)
+    assert _get() == {"data": ["x" * 100]}
+
+
+@pytest.mark.parametrize("body", ["not json", "", "\xff"])
+def test_success_that_is_not_json_is_a_bad_gateway(mocked, body):
+    mocked.get(URL, body=body)
+    with pytest.raises(BadGateway, match="example answered HTTP 200 with a body that is not JSON"):
+        _get()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"error": {"message": "m1", "type": "t", "code": "c"}}, "m1"),  # OpenAI
+        ({"error": "m2"}, "m2"),  # vLLM, Ollama, TGI
+        ({"message": "m3", "request_id": "r"}, "m3"),  # Mistral, Cohere, AWS
+        ({"detail": "m4"}, "m4"),  # Mistral, FastAPI
+        ({"detail": [{"loc": ["query"], "msg": "m5a"}, {"msg": "m5b"}]}, "m5a; m5b"),
+        ({"type": "error", "error": {"type": "authentication_error", "message": "m6"}}, "m6"),
+        ({"error": {"code": 400, "message": "m7", "status": "INVALID_ARGUMENT"}}, "m7"),
+        ({"code": "Client specified an invalid argument", "error": "m8"}, "m8"),  # xAI
+        ({"object": "error", "message": "m9", "type": "t"}, "m9"),  # older vLLM
+        ("plain text reason", "plain text reason"),
+        ("", "HTTP 401 Unauthorized with no message"),  # TGI
+        ("<html><body>401</body></html>", "HTTP 401 Unauthorized with no message"),
+        ({"unknown": "shape"}, "HTTP 401 Unauthorized with no message"),
+    ],
+)
+def test_provider_message_is_kept_from_every_error_shape(mocked, body, expected):
+    kind = {"body": body} if isinstance(body, str) else {"json": body}
+    mocked.get(URL, status=401, **kind)
+    with pytest.raises(UpstreamError) as caught:
+        _get()
+    assert caught.value.status == 401
+    assert caught.value.provider == "example"
+    assert caught.value.message == f"example rejected the request (HTTP 401): {expected}"
+
+
+def test_aws_error_type_header_names_the_error(mocked):
+    mocked.get(
+        URL,
+        status=403,
+        headers={"x-amzn-ErrorType": "AccessDeniedException:http://internal.amazon.com/"},
+        json={"Message": "not authorized to perform bedrock:ListFoundationModels"},
+    )
+    with pytest.raises(UpstreamError) as caught:
+        _get()
+    assert caught.value.status == 403
+    assert caught.value.message.endswith(
+        "AccessDeniedException: not authorized to perform bedrock:ListFoundationModels"
+    )
+
+
+def test_credentials_are_scrubbed_from_provider_messages(mocked):
+    echoed = "bad: sk-FULLSECRET0001 / hdr-SECRET-0002 / q-SECRET-0003 / extra-SECRET-0004"
+    mocked.get(URL, status=401, json={"error": {"message": echoed}})
+    with pytest.raises(UpstreamError) as caught:
+        _get(
+            headers={"Authorization": "Bearer sk-FULLSECRET0001", "x-api-key": "hdr-SECRET-0002"},
+            params={"key": "q-SECRET-0003"},
+            secrets=["extra-SECRET-0004"],
+        )
+    assert "SECRET" not in caught.value.message
+    assert caught.value.message.count("[REDACTED]") == 4
+
+
+def test_masked_keys_in_provider_messages_are_kept(mocked):
+    mocked.get(
+        URL, status=401, json={"error": {"message": "Incorrect API key provided: sk-abc***"}}
+    )
+    with pytest.raises(UpstreamError, match=r"sk-abc\*\*\*"):
+        _get(headers={"Authorization": "Bearer sk-abcdefghijklmnop"})
+
+
+def test_server_errors_are_scrubbed_too(mocked):
+    mocked.get(URL, status=500, json={"message": "crashed handling key tok-SECRET-9"})
+    with pytest.raises(BadGateway) as caught:
+        _get(headers={"api-key": "tok-SECRET-9"})
+    assert "tok-SECRET-9" not in caught.value.message
+
+
+def test_signing_auth_runs_on_every_attempt(mocked):
+    signed = []
+
+    def auth(request):
+        signed.append(request.url)
+        request.headers["Authorization"] = f"Signed {len(signed)}"
+        return request
+
+    mocked.get(URL, status=503, body="")
+    mocked.get(URL, json=OK)
+    _get(auth=auth)
+    assert [c.request.headers["Authorization"] for c in mocked.calls] == ["Signed 1", "Signed 2"]
+
+
+def test_settings_are_read_at_call_time(settings):
+    settings.GATEWAY_UPSTREAM_TIMEOUT = 0.5
+    assert http.new_deadline() - time.monotonic() == pytest.approx(0.5, abs=0.05)
