@@ -30,3 +30,26 @@ def make_api_key(**fields) -> tuple[ApiKey, str]:
     if virtual_keys:
         api_key.virtual_keys.set(virtual_keys)
     return api_key, raw
+
+
+class CatalogEntryFactory(factory.django.DjangoModelFactory):
+    """A listed catalog entry; pass `synced` / `overrides` dicts, effective values follow."""
+
+    class Meta:
+        model = "models_api.CatalogEntry"
+
+    virtual_key = factory.SubFactory(VirtualKeyFactory)
+    model_id = factory.Sequence(lambda n: f"model-{n:04d}")
+    provider = factory.SelfAttribute("virtual_key.provider")
+    public_id = factory.LazyAttribute(lambda o: f"@{o.virtual_key.slug}/{o.model_id}")
+    created = 1700000000
+    owned_by = "system"
+    synced = factory.LazyFunction(dict)
+    overrides = factory.LazyFunction(dict)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        entry = model_class(*args, **kwargs)
+        entry.resolve()
+        entry.save()
+        return entry

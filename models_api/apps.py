@@ -1,0 +1,23 @@
+"""App config for the /v1/models API and the local model catalog."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+
+class ModelsApiConfig(AppConfig):
+    name = "models_api"
+    verbose_name = "Models"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # A renamed virtual key renames its catalog ids at once, not only at the next sync.
+        post_save.connect(
+            _virtual_key_saved, sender="keys.VirtualKey", dispatch_uid="catalog_public_ids"
+        )
+
+
+def _virtual_key_saved(sender, instance, created, **kwargs):
+    if not created:
+        from models_api.sync import catalog_public_ids_refresh
+
+        catalog_public_ids_refresh(virtual_key=instance)

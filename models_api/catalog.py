@@ -1,0 +1,261 @@
+"""Catalog queries: what an API key may see of the local catalog, filtered, sorted and paged."""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet
+
+from models_api.access import Access
+from models_api.errors import InvalidRequest, NotFound
+from models_api.models import CatalogEntry
+from models_api.providers import provider_names
+from models_api.values import CAPABILITY_ALIASES, tags
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+MAX_SEARCH_LENGTH = 200
+SORTS = {
+    "id": "public_id",
+    "created": "created",
+    "provider": "provider",
+    "context_length": "context_length",
+    "input_price": "input_price",
+    "output_price": "output_price",
+}
+PARAMS = frozenset(
+    {
+        "provider",
+        "virtual_key",
+        "search",
+        "capability",
+        "input_modality",
+        "output_modality",
+        "min_context_length",
+        "sort",
+        "order",
+        "limit",
+        "offset",
+    }
+)
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+DIGITS = re.compile(r"^[0-9]{1,12}$")
+COLUMNS = (
+    "public_id",
+    "model_id",
+    "provider",
+    "created",
+    "owned_by",
+    "name",
+    "context_length",
+    "max_output_tokens",
+    "input_price",
+    "output_price",
+    "input_modalities",
+    "output_modalities",
+    "capabilities",
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """Validated catalog query parameters."""
+
+    providers: tuple[str, ...] = ()
+    virtual_keys: tuple[str, ...] = ()
+    search: str = ""
+    tags: tuple[str, ...] = ()  # as stored in CatalogEntry.tags: cap:tools, in:image, ...
+    min_context_length: int = 0
+    sort: str = "id"
+    descending: bool = False
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
+    """One page of the entries `access` may see, with total_count and paging fields."""
+    query = query_parse(params=params)
+    entries = _visible(access).filter(_filters(query)).order_by(*_ordering(query))
+    if not access.model_patterns:
+        total = entries.count()
+        rows = list(_rows(entries[query.offset : query.offset + query.limit]))
+    else:
+        total, rows = _page_by_patterns(access, entries, query)
+    return {
+        "object": "list",
+        "data": [_item(row) for row in rows],
+        "total_count": total,
+        "limit": query.limit,
+        "offset": query.offset,
+        "has_more": query.offset + len(rows) < total,
+    }
+
+
+def catalog_retrieve(*, access: Access, public_id: str) -> dict:
+    """The entry with this public id, if listed and visible to `access`; NotFound otherwise."""
+    row = _rows(_visible(access).filter(public_id=public_id)).first()
+    if row is None or not access.allows_model(row["model_id"], row["public_id"]):
+        hint = "" if public_id.startswith("@") else " Catalog ids look like @<virtual-key>/<model>."
+        raise NotFound(
+            f"Model {public_id!r} is not in the catalog, or this API key may not use it. "
+            f"GET /v1/models lists the models it may use.{hint}",
+            param="model",
+            code="model_not_found",
+        )
+    return _item(row)
+
+
+def query_parse(*, params: Mapping[str, str]) -> Query:
+    """Validate the query string; InvalidRequest naming the first bad parameter."""
+    for name in params:
+        if name not in PARAMS:
+            _bad(name, f"Unknown query parameter {name!r}. Known: {', '.join(sorted(PARAMS))}.")
+    providers = _names(params, "provider")
+    unknown = sorted(set(providers) - set(provider_names()))
+    if unknown:
+        _bad("provider", f"Unknown provider {unknown[0]!r}. Valid: {', '.join(provider_names())}.")
+    slugs = _names(params, "virtual_key")
+    if not all(SLUG.match(slug) for slug in slugs):
+        _bad("virtual_key", "virtual_key takes virtual key slugs, separated by commas.")
+    search = params.get("search", "").strip()
+    if len(search) > MAX_SEARCH_LENGTH:
+        _bad("search", f"search is limited to {MAX_SEARCH_LENGTH} characters.")
+    sort = params.get("sort", "id")
+    if sort not in SORTS:
+        _bad("sort", f"Unknown sort {sort!r}. Valid: {', '.join(SORTS)}.")
+    order = params.get("order", "asc")
+    if order not in ("asc", "desc"):
+        _bad("order", "order must be asc or desc.")
+    return Query(
+        providers=providers,
+        virtual_keys=slugs,
+        search=search,
+        tags=_tags(params),
+        min_context_length=_int(params, "min_context_length", 0, minimum=0),
+        sort=sort,
+        descending=order == "desc",
+        limit=_int(params, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT),
+        offset=_int(params, "offset", 0, minimum=0),
+    )
+
+
+def pattern_regex(pattern: str) -> str | None:
+    """A shell pattern (fnmatchcase) as a regex SQLite and PostgreSQL both run; None if unsure.
+
+    Bracket sets differ between the engines, so patterns with them are matched in Python.
+    """
+    if "[" in pattern:
+        return None
+    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
+    return "(?s)^" + "".join(parts) + "$"  # (?s): "?" and "*" match newlines in both engines
+
+
+def _visible(access: Access) -> QuerySet:
+    if not access.all_virtual_keys and not access.virtual_key_ids:
+        return CatalogEntry.objects.none()  # deny by default, without a query
+    return CatalogEntry.objects.filter(is_listed=True, virtual_key__in=access.virtual_keys())
+
+
+def _filters(query: Query) -> Q:
+    q = Q()
+    if query.providers:
+        q &= Q(provider__in=query.providers)
+    if query.virtual_keys:
+        q &= Q(virtual_key__slug__in=query.virtual_keys)
+    if query.search:
+        q &= Q(public_id__icontains=query.search) | Q(name__icontains=query.search)
+    for tag in query.tags:
+        q &= Q(tags__contains=f"|{tag}|")
+    if query.min_context_length:
+        q &= Q(context_length__gte=query.min_context_length)
+    return q
+
+
+def _ordering(query: Query) -> list:
+    column = F(SORTS[query.sort])
+    # Entries without the value go last either way, on SQLite and PostgreSQL alike.
+    first = column.desc(nulls_last=True) if query.descending else column.asc(nulls_last=True)
+    return [first, "public_id"] if query.sort != "id" else [first]
+
+
+def _page_by_patterns(access: Access, entries: QuerySet, query: Query) -> tuple[int, list[dict]]:
+    """Apply the key's model patterns before paging, so total_count and pages stay right."""
+    regexes = [pattern_regex(p) for p in access.model_patterns]
+    if all(regexes):
+        allowed = Q()
+        for regex in regexes:
+            allowed |= Q(model_id__regex=regex) | Q(public_id__regex=regex)
+        entries = entries.filter(allowed)
+        return entries.count(), list(_rows(entries[query.offset : query.offset + query.limit]))
+    ids = [
+        pk
+        for pk, model_id, public_id in entries.values_list("pk", "model_id", "public_id")
+        if access.allows_model(model_id, public_id)
+    ]
+    page = ids[query.offset : query.offset + query.limit]
+    by_pk = {row.pop("pk"): row for row in _rows(CatalogEntry.objects.filter(pk__in=page), "pk")}
+    return len(ids), [by_pk[pk] for pk in page]
+
+
+def _rows(entries: QuerySet, *extra: str):
+    return entries.values(*COLUMNS, *extra, virtual_key_slug=F("virtual_key__slug"))
+
+
+def _item(row: dict) -> dict:
+    return {
+        "id": row["public_id"],
+        "object": "model",
+        "created": row["created"],
+        "owned_by": row["owned_by"],
+        "provider": row["provider"],
+        "slug": row["model_id"],
+        "virtual_key": row["virtual_key_slug"],
+        "name": row["name"] or None,
+        "context_length": row["context_length"],
+        "max_output_tokens": row["max_output_tokens"],
+        "pricing": {"input": _number(row["input_price"]), "output": _number(row["output_price"])},
+        "input_modalities": row["input_modalities"],
+        "output_modalities": row["output_modalities"],
+        "capabilities": row["capabilities"],
+    }
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _names(params: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in params.get(name, "").split(",") if part.strip())
+
+
+def _tags(params: Mapping[str, str]) -> tuple[str, ...]:
+    found = []
+    for name, prefix in (
+        ("capability", "cap"),
+        ("input_modality", "in"),
+        ("output_modality", "out"),
+    ):
+        aliases = CAPABILITY_ALIASES if prefix == "cap" else None
+        for raw in _names(params, name):
+            names = tags([raw], aliases=aliases)
+            if not names:
+                _bad(name, f"{name} takes names such as tools or image, separated by commas.")
+            found.append(f"{prefix}:{names[0]}")
+    return tuple(found)
+
+
+def _int(params, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    limits = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+    if not DIGITS.match(raw):
+        _bad(name, f"{name} must be a whole number, {limits}; got {raw[:40]!r}.")
+    value = int(raw)
+    if value < minimum or (maximum is not None and value > maximum):
+        _bad(name, f"{name} must be {limits}; got {value}.")
+    return value
+
+
+def _bad(param: str, message: str):
+    raise InvalidRequest(message, param=param, code="invalid_parameter")
