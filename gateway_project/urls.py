@@ -1,8 +1,18 @@
 """URL routes: the OpenAI-shaped API, health checks and the admin console."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
+
+from models_api import health, metrics, views
 
 urlpatterns = [
+    path("v1/models", views.ModelsView.as_view(), name="models-list"),
+    re_path(r"^v1/models/(?P<model_id>.+)$", views.ModelView.as_view(), name="models-detail"),
+    path("healthz", health.liveness, name="healthz"),
+    path("readyz", health.readiness, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "models_api.error_views.not_found"
+handler500 = "models_api.error_views.server_error"

@@ -127,3 +127,19 @@ def parse_options(pairs: Iterable[str]) -> dict[str, str]:
             raise ValidationError(f"Option {pair!r} is not KEY=VALUE.")
         options[key.strip()] = value
     return options
+
+
+def credentials_rotate() -> int:
+    """Re-encrypt every stored credential under the first GATEWAY_ENCRYPTION_KEYS key.
+
+    All in one transaction: if any credential cannot be decrypted, nothing is changed, so no
+    credential is lost. Returns how many were re-encrypted.
+    """
+    from keys import crypto
+
+    with transaction.atomic():
+        virtual_keys = list(VirtualKey.objects.select_for_update().exclude(credential_encrypted=""))
+        for virtual_key in virtual_keys:
+            virtual_key.credential_encrypted = crypto.rotate(virtual_key.credential_encrypted)
+        VirtualKey.objects.bulk_update(virtual_keys, ["credential_encrypted"], batch_size=500)
+    return len(virtual_keys)

@@ -44,6 +44,10 @@ class InvalidRequest(GatewayError):
 class AuthenticationError(GatewayError):
     status, type, code = 401, "authentication_error", "invalid_api_key"
 
+    def __init__(self, message, **kwargs):
+        super().__init__(message, **kwargs)
+        self.headers.setdefault("WWW-Authenticate", 'Bearer realm="gateway"')
+
 
 class PermissionDenied(GatewayError):
     status, type, code = 403, "permission_error", "permission_denied"

@@ -1,0 +1,84 @@
+"""Cached upstream answers: fresh for a TTL, kept longer to serve STALE when upstream fails."""
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+
+from models_api import metrics
+from models_api.errors import GatewayError
+
+HIT, MISS, STALE, REFRESH, DISABLED = "HIT", "MISS", "STALE", "REFRESH", "DISABLED"
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def cache_key(*parts: Any) -> str:
+    """A fixed-length key from any JSON-serialisable parts (secrets must be digested first)."""
+    raw = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return "models:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest() if secret else ""
+
+
+def _lock_for(key: str) -> threading.Lock:
+    with _locks_guard:
+        lock = _locks.get(key)
+        if lock is None:
+            if len(_locks) > 10_000:  # bound the table; idle locks are cheap to recreate
+                _locks.clear()
+            lock = _locks[key] = threading.Lock()
+        return lock
+
+
+def _servable_when_stale(error: GatewayError) -> bool:
+    # Upstream outages and throttling, not a provider saying the credential is wrong.
+    return error.status >= 500 or error.status == 429
+
+
+def cached_fetch(
+    key: str,
+    fetch: Callable[[], Any],
+    *,
+    ttl: int,
+    stale_ttl: int,
+    force_refresh: bool = False,
+    provider: str = "",
+) -> tuple[Any, str]:
+    """(value, cache status). Concurrent misses for one key in a process make one fetch.
+
+    With `provider`, the status is counted in the metrics under that provider's name.
+    """
+    value, status = _cached_fetch(key, fetch, ttl, stale_ttl, force_refresh)
+    if provider:
+        metrics.cache_observe(provider, status)
+    return value, status
+
+
+def _cached_fetch(key, fetch, ttl, stale_ttl, force_refresh):
+    if ttl <= 0:
+        return fetch(), DISABLED
+    if not force_refresh:
+        entry = cache.get(key)
+        if entry is not None and time.time() - entry[0] < ttl:
+            return entry[1], HIT
+    with _lock_for(key):
+        entry = cache.get(key)
+        if not force_refresh and entry is not None and time.time() - entry[0] < ttl:
+            return entry[1], HIT  # another thread fetched it while this one waited
+        try:
+            value = fetch()
+        except GatewayError as error:
+            fresh_enough = entry is not None and time.time() - entry[0] < stale_ttl
+            if fresh_enough and _servable_when_stale(error):
+                return entry[1], STALE
+            raise
+        cache.set(key, (time.time(), value), max(ttl, stale_ttl))
+        return value, REFRESH if force_refresh else MISS

@@ -1,0 +1,110 @@
+"""The provider route: a provider's list, fetched through its client, cached, filtered by access."""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from django.conf import settings
+
+from keys.models import ApiKey, VirtualKey
+from models_api.access import Access
+from models_api.cache import cache_key, cached_fetch, secret_digest
+from models_api.errors import InvalidRequest, NotFound, PermissionDenied
+from models_api.providers import get_client
+from models_api.providers.base import Target
+from models_api.routing import Route
+from models_api.targets import target_for_virtual_key
+
+
+def virtual_key_for_use(*, access: Access, slug: str) -> VirtualKey:
+    """The virtual key `slug` if this key may use it: 404 unknown, 403 disabled or out of scope."""
+    virtual_key = VirtualKey.objects.filter(slug=slug).first()
+    if virtual_key is None:
+        raise NotFound(f"Virtual key {slug!r} does not exist.", param="x-portkey-virtual-key")
+    if not virtual_key.is_active:
+        raise PermissionDenied(
+            f"Virtual key {slug!r} is disabled; an admin can enable it.",
+            param="x-portkey-virtual-key",
+        )
+    if not access.allows_virtual_key(virtual_key):
+        raise PermissionDenied(
+            f"This API key may not use virtual key {slug!r}; ask an admin to add it to its scope.",
+            param="x-portkey-virtual-key",
+        )
+    return virtual_key
+
+
+def route_target(*, access: Access, route: Route) -> Target:
+    """The Target a provider route calls: a virtual key's stored settings or the caller's."""
+    if route.virtual_key:
+        virtual_key = virtual_key_for_use(access=access, slug=route.virtual_key)
+        if route.provider and route.provider != virtual_key.provider:
+            raise InvalidRequest(
+                f"x-portkey-provider is {route.provider!r} but virtual key "
+                f"{virtual_key.slug!r} is for {virtual_key.provider!r}; send one of them.",
+                param="x-portkey-provider",
+            )
+        target = target_for_virtual_key(virtual_key, custom_host=route.custom_host)
+        # Caller headers fill only what the virtual key leaves unset.
+        options = {**route.options, **target.options}
+        return Target(
+            target.provider, target.credential, target.base_url, MappingProxyType(options)
+        )
+    return Target(route.provider, route.credential, route.custom_host, route.options)
+
+
+def _key(operation: str, target: Target, extra) -> str:
+    return cache_key(
+        operation,
+        target.provider,
+        target.base_url,
+        secret_digest(target.credential),
+        sorted(target.options.items()),
+        extra,
+    )
+
+
+def _fetch(operation: str, target: Target, extra, fetch, route: Route):
+    return cached_fetch(
+        _key(operation, target, extra),
+        fetch,
+        ttl=settings.GATEWAY_MODELS_CACHE_TTL,
+        stale_ttl=settings.GATEWAY_MODELS_STALE_TTL,
+        force_refresh=route.force_refresh,
+        provider=target.provider,
+    )
+
+
+def provider_models_list(
+    *, api_key: ApiKey | None, access: Access, route: Route, query: Mapping[str, str]
+) -> tuple[dict, dict]:
+    """(body, headers) for GET /v1/models on a provider route."""
+    target = route_target(access=access, route=route)
+    client = get_client(target.provider)
+
+    def fetch():
+        listing = client.list_models(target, query)
+        return [m.as_dict() for m in listing.models], dict(listing.paging)
+
+    (models, paging), status = _fetch("list", target, sorted(query.items()), fetch, route)
+    if access.model_patterns:
+        models = [m for m in models if access.allows_model(m["id"])]
+    body = {"object": "list", "provider": target.provider, "data": models, **paging}
+    return body, {"x-portkey-provider": target.provider, "x-portkey-cache-status": status}
+
+
+def provider_model_retrieve(
+    *, api_key: ApiKey | None, access: Access, route: Route, model_id: str
+) -> tuple[dict, dict]:
+    """(body, headers) for GET /v1/models/{id} on a provider route."""
+    target = route_target(access=access, route=route)
+    if not access.allows_model(model_id):
+        raise NotFound(f"Model {model_id!r} does not exist or this key may not use it.")
+    client = get_client(target.provider)
+    body, status = _fetch(
+        "retrieve",
+        target,
+        model_id,
+        lambda: client.retrieve_model(target, model_id).as_dict(),
+        route,
+    )
+    return body, {"x-portkey-provider": target.provider, "x-portkey-cache-status": status}

@@ -1,0 +1,106 @@
+"""Prometheus metrics: requests by route and status, upstream calls by provider, cache outcomes."""
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+# From a cached answer (~1 ms) to a slow provider walked page by page (seconds).
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+REQUESTS = Counter(
+    "gateway_requests", "Requests answered, by URL route name and HTTP status.", ["route", "status"]
+)
+REQUEST_SECONDS = Histogram(
+    "gateway_request_duration_seconds",
+    "Time from the gateway's first middleware to its response, by URL route name.",
+    ["route"],
+    buckets=BUCKETS,
+)
+UPSTREAM = Counter(
+    "gateway_upstream_requests",
+    "Calls to providers and the control plane, by provider and outcome "
+    "(ok, client_error, bad_gateway, timeout, refused, error).",
+    ["provider", "outcome"],
+)
+UPSTREAM_SECONDS = Histogram(
+    "gateway_upstream_duration_seconds",
+    "Time of one upstream call with its retries and pages, by provider.",
+    ["provider"],
+    buckets=BUCKETS,
+)
+CACHE = Counter(
+    "gateway_models_cache",
+    "Provider-route lookups of the models cache, by provider and x-portkey-cache-status.",
+    ["provider", "status"],
+)
+
+
+def request_observe(route: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(route, str(status)).inc()
+    REQUEST_SECONDS.labels(route).observe(seconds)
+
+
+def upstream_observe(provider: str, outcome: str, seconds: float) -> None:
+    """One upstream call: `outcome` is "ok" or a failure kind (see upstream_outcome)."""
+    UPSTREAM.labels(provider, outcome).inc()
+    UPSTREAM_SECONDS.labels(provider).observe(seconds)
+
+
+def upstream_outcome(error: BaseException | None) -> str:
+    """The outcome label of a finished upstream call, from the error it raised (None: ok)."""
+    if error is None:
+        return "ok"
+    status = getattr(error, "status", None)
+    if status is None:
+        return "error"  # not a GatewayError: a bug, logged where it is handled
+    if status == 504:
+        return "timeout"
+    if getattr(error, "code", "") == "private_address_refused":
+        return "refused"
+    # 4xx: the provider rejected the credential or request; 5xx, unreachable, or a bad body.
+    return "client_error" if status < 500 else "bad_gateway"
+
+
+@contextmanager
+def upstream_timed(provider: str) -> Iterator[None]:
+    """Count and time the upstream call in the block, with the outcome its exception implies."""
+    started, error = time.perf_counter(), None
+    try:
+        yield
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        upstream_observe(provider, upstream_outcome(error), time.perf_counter() - started)
+
+
+def cache_observe(provider: str, status: str) -> None:
+    CACHE.labels(provider, status).inc()
+
+
+def registry() -> CollectorRegistry:
+    """Every worker's samples under gunicorn (multiprocess mode), else this process's own."""
+    # prometheus_client's own switch, set by gunicorn.conf.py before any worker starts.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    collected = CollectorRegistry()
+    multiprocess.MultiProcessCollector(collected)
+    return collected
+
+
+@require_GET
+def metrics_view(request):
+    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)

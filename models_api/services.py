@@ -1,0 +1,58 @@
+"""List and retrieve models for (ApiKey, Route): provider route, control plane, or catalog."""
+
+from collections.abc import Mapping
+
+from django.conf import settings
+
+from keys.models import ApiKey
+from models_api import catalog, control_plane, forwarding
+from models_api.access import access_resolve
+from models_api.errors import AuthenticationError
+from models_api.routing import Route
+
+MISSING_KEY = (
+    "Missing gateway API key: pass it in the x-portkey-api-key header "
+    "or as Authorization: Bearer <key>."
+)
+
+
+def api_key_require(*, api_key: ApiKey | None, route: Route | None = None) -> None:
+    """401 unless a key was given, or open mode lets a provider route with a credential pass."""
+    if api_key is not None:
+        return
+    open_mode = not settings.GATEWAY_REQUIRE_API_KEY
+    if open_mode and route is not None and route.provider and not route.virtual_key:
+        if route.credential:
+            return
+        raise AuthenticationError(
+            MISSING_KEY + " Without one, send the provider's own key as Authorization: Bearer."
+        )
+    raise AuthenticationError(MISSING_KEY)
+
+
+def models_list(
+    *, api_key: ApiKey | None, route: Route, query: Mapping[str, str]
+) -> tuple[dict, dict]:
+    """(body, headers) for GET /v1/models."""
+    api_key_require(api_key=api_key, route=route)
+    access = access_resolve(api_key=api_key)
+    if route.names_provider:
+        return forwarding.provider_models_list(
+            api_key=api_key, access=access, route=route, query=query
+        )
+    if settings.GATEWAY_CONTROL_PLANE_URL:
+        return control_plane.control_plane_list(api_key=api_key, route=route, query=query)
+    return catalog.catalog_list(access=access, params=query), {}
+
+
+def model_retrieve(*, api_key: ApiKey | None, route: Route, model_id: str) -> tuple[dict, dict]:
+    """(body, headers) for GET /v1/models/{id}."""
+    api_key_require(api_key=api_key, route=route)
+    access = access_resolve(api_key=api_key)
+    if route.names_provider:
+        return forwarding.provider_model_retrieve(
+            api_key=api_key, access=access, route=route, model_id=model_id
+        )
+    if settings.GATEWAY_CONTROL_PLANE_URL:
+        return control_plane.control_plane_retrieve(api_key=api_key, route=route, model_id=model_id)
+    return catalog.catalog_retrieve(access=access, public_id=model_id), {}

@@ -1,0 +1,30 @@
+"""Build a provider Target from a stored virtual key."""
+
+from types import MappingProxyType
+
+from keys.models import VirtualKey
+from models_api import egress
+from models_api.errors import BadGateway
+from models_api.providers.base import Target
+
+
+def target_for_virtual_key(virtual_key: VirtualKey, *, custom_host: str = "") -> Target:
+    """The stored credential (decrypted here, only when needed) and the key's settings.
+
+    A base URL spelling a non-public address is refused here, naming the key; one whose
+    name resolves to such an address is refused when the connection is made.
+    """
+    host = None if custom_host else egress.untrusted_private_host(virtual_key.base_url)
+    if host:
+        raise BadGateway(
+            f"Virtual key {virtual_key.slug!r} base URL resolves to a private address "
+            f"({host[:100]}); an admin must add the host to GATEWAY_TRUSTED_CUSTOM_HOSTS.",
+            code="private_address_refused",
+        )
+    options = {k: str(v) for k, v in (virtual_key.options or {}).items() if v not in (None, "")}
+    return Target(
+        provider=virtual_key.provider,
+        credential=virtual_key.credential,
+        base_url=custom_host or virtual_key.base_url,
+        options=MappingProxyType(options),
+    )
