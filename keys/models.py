@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from keys import crypto
+from models_api import egress
 
 KEY_PREFIX = "gwk_"
 DISPLAY_PREFIX_LENGTH = 12
@@ -140,6 +141,12 @@ class VirtualKey(models.Model):
         errors = {}
         if self.base_url and urlsplit(self.base_url).scheme not in ("http", "https"):
             errors["base_url"] = "The base URL must start with http:// or https://."
+        elif self.base_url and egress.untrusted_private_host(self.base_url):
+            errors["base_url"] = (
+                "The base URL points at a loopback, private or link-local address, which the "
+                "gateway will not call. Use a public address, or ask the operator to add the host "
+                "to GATEWAY_TRUSTED_CUSTOM_HOSTS."
+            )
         options = self.options
         if not isinstance(options, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in options.items()

@@ -1,4 +1,4 @@
-"""Every outbound HTTP call: pooled session, deadline, bounded retries, size cap, error mapping."""
+"""Every outbound HTTP call: pooled sessions, deadline, retries, size cap, egress, error mapping."""
 
 import http.cookiejar
 import json
@@ -11,40 +11,44 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
 
+from models_api import egress, transport
 from models_api.errors import BadGateway, GatewayTimeout, UpstreamError
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 2
 BACKOFF = 0.25  # seconds before the first retry; doubled for each further one
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SECRET_HEADERS = ("authorization", "x-api-key", "api-key", "x-goog-api-key")
 SECRET_PARAMS = ("key", "api_key", "access_token")
 CHUNK = 64 * 1024
 CONNECT_SHARE = 1 / 3  # of GATEWAY_UPSTREAM_TIMEOUT, so a failed connect leaves time to retry
 
-_session: requests.Session | None = None
+_sessions: dict[egress.Policy, requests.Session] = {}
 _session_lock = threading.Lock()
 
 
-def session() -> requests.Session:
-    """The process-wide pooled session, created on first use."""
-    global _session
-    if _session is not None:
-        return _session
+def session(policy: egress.Policy = egress.PROVIDERS) -> requests.Session:
+    """The process-wide pooled session for `policy`, created on first use.
+
+    One pool per policy: a connection opened under a laxer policy is never reused by a call
+    that the stricter one would have refused.
+    """
+    found = _sessions.get(policy)
+    if found is not None:
+        return found
     with _session_lock:
-        if _session is None:
+        if policy not in _sessions:
             new = requests.Session()
             # Provider cookies must never travel from one tenant's call to another's.
             new.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-            adapter = HTTPAdapter(pool_connections=32, pool_maxsize=32)
+            adapter = transport.GuardedAdapter(policy, pool_connections=32, pool_maxsize=32)
             new.mount("https://", adapter)
             new.mount("http://", adapter)
             new.headers.update({"User-Agent": "ai-gateway", "Accept": "application/json"})
-            _session = new
-        return _session
+            _sessions[policy] = new
+        return _sessions[policy]
 
 
 def new_deadline() -> float:
@@ -61,23 +65,32 @@ def get_json(
     auth: Callable | None = None,
     secrets: Iterable[str] = (),
     deadline: float | None = None,
+    policy: egress.Policy = egress.PROVIDERS,
 ) -> object:
     """GET `url` and return its decoded JSON body, or raise a GatewayError naming `provider`.
 
     `auth` is a requests auth callable (e.g. a SigV4 signer); `secrets` are extra values to
     scrub from messages, besides credential headers and query parameters. `deadline` (from
     new_deadline()) bounds this call with its retries; pass one deadline to every page.
+    `policy` says which addresses the call may reach: egress.PROVIDERS (public, or a host in
+    GATEWAY_TRUSTED_CUSTOM_HOSTS) unless the URL comes from the operator's settings.
     """
     headers = dict(headers or {})
     params = dict(params or {})
     until = new_deadline() if deadline is None else deadline
     hidden = _secrets(headers, params, secrets)
+    with transport.deadline(until) as budget:
+        return _get_with_retries(url, provider, headers, params, auth, policy, budget, hidden)
+
+
+def _get_with_retries(url, provider, headers, params, auth, policy, budget, hidden):
+    until = budget.until
     attempt = 0
     while True:
         remaining = until - monotonic()
         if remaining <= 0:
             raise _timeout(provider)
-        response, failure = _send(url, provider, headers, params, auth, remaining)
+        response, failure = _send(url, provider, headers, params, auth, policy, budget)
         last = attempt == MAX_RETRIES
         if response is None:
             wait = BACKOFF * 2**attempt
@@ -87,17 +100,18 @@ def get_json(
             with response:
                 wait = None if last else _retry_wait(response, attempt)
                 if wait is None or wait >= until - monotonic():
-                    return _read(response, provider, until, hidden)
+                    return _read(response, provider, budget, hidden)
         log.info("retrying %s in %.2fs (attempt %d)", provider, wait, attempt + 1)
         sleep(wait)
         attempt += 1
 
 
-def _send(url, provider, headers, params, auth, remaining):
+def _send(url, provider, headers, params, auth, policy, budget):
     """The response, or (None, the error to raise if no retry is left) for a connect failure."""
+    remaining = budget.until - monotonic()
     connect = min(remaining, settings.GATEWAY_UPSTREAM_TIMEOUT * CONNECT_SHARE)
     try:
-        response = session().get(
+        response = session(policy).get(
             url,
             headers=headers,
             params=params,
@@ -106,11 +120,15 @@ def _send(url, provider, headers, params, auth, remaining):
             allow_redirects=False,
             stream=True,
         )
+    except egress.Refused as refused:
+        raise _refused(provider, refused.host) from None
     except requests.exceptions.ConnectTimeout:
         return None, _timeout(provider)
     except requests.exceptions.Timeout:
         raise _timeout(provider) from None
     except requests.exceptions.ConnectionError:
+        if budget.expired:  # the deadline cut a server still sending its headers
+            raise _timeout(provider) from None
         log.info("connection to %s at %s failed", provider, _origin(url))
         return None, BadGateway(
             f"Could not connect to {provider} at {_origin(url)}; check the base URL or retry.",
@@ -125,7 +143,9 @@ def _send(url, provider, headers, params, auth, remaining):
     return response, None
 
 
-def _read(response: requests.Response, provider: str, until: float, hidden: list[str]) -> object:
+def _read(
+    response: requests.Response, provider: str, budget: transport.Budget, hidden: list[str]
+) -> object:
     status = response.status_code
     if 300 <= status < 400:
         raise BadGateway(
@@ -133,7 +153,7 @@ def _read(response: requests.Response, provider: str, until: float, hidden: list
             "Check the provider's base URL.",
             provider=provider,
         )
-    body = _body(response, provider, until)
+    body = _body(response, provider, budget)
     if status >= 400:
         message = _scrub(_error_message(body, response), hidden)
         if status >= 500:
@@ -153,7 +173,7 @@ def _read(response: requests.Response, provider: str, until: float, hidden: list
         ) from None
 
 
-def _body(response: requests.Response, provider: str, until: float) -> bytes:
+def _body(response: requests.Response, provider: str, budget: transport.Budget) -> bytes:
     limit = settings.GATEWAY_MAX_RESPONSE_BYTES
     too_large = BadGateway(
         f"{provider} sent a response larger than {limit} bytes (GATEWAY_MAX_RESPONSE_BYTES).",
@@ -168,16 +188,20 @@ def _body(response: requests.Response, provider: str, until: float) -> bytes:
             size += len(chunk)
             if size > limit:
                 raise too_large
-            if monotonic() > until:
+            if monotonic() > budget.until:
                 raise _timeout(provider)
             chunks.append(chunk)
     except requests.exceptions.Timeout:
         raise _timeout(provider) from None
     except requests.exceptions.RequestException:
+        if budget.expired:
+            raise _timeout(provider) from None
         raise BadGateway(
             f"The connection to {provider} broke while reading its answer; try again.",
             provider=provider,
         ) from None
+    if budget.expired:  # a body without Content-Length ends, cut short, at the deadline
+        raise _timeout(provider)
     return b"".join(chunks)
 
 
@@ -250,6 +274,16 @@ def _timeout(provider: str) -> GatewayTimeout:
         f"{provider} did not answer within {settings.GATEWAY_UPSTREAM_TIMEOUT:g} seconds "
         "(GATEWAY_UPSTREAM_TIMEOUT); try again later.",
         provider=provider,
+    )
+
+
+def _refused(provider: str, host: str) -> BadGateway:
+    return BadGateway(
+        f"The {provider} base URL host {host[:100]!r} resolves to a private address (loopback, "
+        "private, link-local or metadata), which virtual key base URLs may not reach; an admin "
+        "must add the host to GATEWAY_TRUSTED_CUSTOM_HOSTS.",
+        provider=provider,
+        code="private_address_refused",
     )
 
 

@@ -1,0 +1,200 @@
+"""The adapter behind models_api.http: connects obey the egress policy, reads obey a deadline."""
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from functools import cache
+from time import monotonic
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+from models_api import egress
+
+_local = threading.local()  # the Budget of the call this thread is making, if any
+
+
+def connect(host, port, *, policy, timeout, source_address=None, socket_options=None):
+    """urllib3.util.connection.create_connection, connecting only to addresses the policy allows."""
+    error: OSError | None = None
+    for family, kind, proto, _, peer in egress.resolve(host, port, policy):
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+            sock.settimeout(_connect_timeout(timeout))
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(peer)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+    raise error or OSError(f"no address found for {host}")
+
+
+def _connect_timeout(timeout) -> float | None:
+    """urllib3's connect timeout, cut to what is left of the call's deadline.
+
+    Each address of a name gets its own attempt, so without the cut a name with several
+    unreachable addresses would take several connect timeouts.
+    """
+    budget = getattr(_local, "budget", None)
+    if not (timeout is None or isinstance(timeout, int | float)):  # urllib3's "default" token
+        timeout = socket.getdefaulttimeout()
+    if budget is None:
+        return timeout
+    remaining = budget.until - monotonic()
+    if remaining <= 0:
+        raise TimeoutError("the call's deadline passed while connecting")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _Guarded:
+    """Mixed into urllib3's connections: connect through the policy, read under the deadline."""
+
+    policy: egress.Policy
+
+    def _new_conn(self) -> socket.socket:
+        # Mirrors urllib3's own _new_conn so requests sees the exceptions it expects.
+        try:
+            return connect(
+                self._dns_host,
+                self.port,
+                policy=self.policy,
+                timeout=self.timeout,
+                source_address=self.source_address,
+                socket_options=self.socket_options,
+            )
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.") from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+
+    def getresponse(self):
+        _watch(self.sock)
+        return super().getresponse()
+
+
+class _ReleasingPool:
+    def _put_conn(self, conn):
+        # A connection back in the pool belongs to no call, so no call's deadline may cut it.
+        if conn is not None and conn.sock is not None:
+            _unwatch(conn.sock)
+        super()._put_conn(conn)
+
+
+@cache
+def _pool_classes(policy: egress.Policy) -> dict[str, type]:
+    def pool(base_pool, base_conn):
+        conn = type(f"Guarded{base_conn.__name__}", (_Guarded, base_conn), {"policy": policy})
+        return type(
+            f"Guarded{base_pool.__name__}", (_ReleasingPool, base_pool), {"ConnectionCls": conn}
+        )
+
+    return {
+        "http": pool(HTTPConnectionPool, HTTPConnection),
+        "https": pool(HTTPSConnectionPool, HTTPSConnection),
+    }
+
+
+class GuardedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose pooled connections obey `policy`.
+
+    Only pool creation changes, so `responses` (which patches HTTPAdapter.send) still works.
+    Through an HTTP(S)_PROXY the proxy resolves and connects, so it must enforce egress.
+    """
+
+    def __init__(self, policy: egress.Policy, **kwargs):
+        self.policy = policy
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _pool_classes(self.policy)
+
+
+class Budget:
+    """One call's deadline: at `until` (monotonic), the sockets it is reading are shut down.
+
+    Socket timeouts bound each read, not their sum, so a server dripping a byte at a time
+    would otherwise hold a worker far past GATEWAY_UPSTREAM_TIMEOUT.
+    """
+
+    def __init__(self, until: float):
+        self.until = until
+        self.expired = False
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._closed = False
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if self.expired:
+                _shut(sock)
+                return
+            self._sockets.add(sock)
+            if self._timer is None:
+                self._timer = threading.Timer(max(0.0, self.until - monotonic()), self._expire)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def unwatch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(sock)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._sockets.clear()
+            timer = self._timer
+        if timer is not None:
+            timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self.expired = True
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # The plain socket's shutdown: it wakes a blocked read, TLS or not, and leaves closing
+    # the socket to its owner.
+    with suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+@contextmanager
+def deadline(until: float) -> Iterator[Budget]:
+    """Bound every response this thread reads inside the block by `until`."""
+    budget, previous = Budget(until), getattr(_local, "budget", None)
+    _local.budget = budget
+    try:
+        yield budget
+    finally:
+        _local.budget = previous
+        budget.close()
+
+
+def _watch(sock: socket.socket | None) -> None:
+    budget = getattr(_local, "budget", None)
+    if budget is not None and sock is not None:
+        budget.watch(sock)
+
+
+def _unwatch(sock: socket.socket) -> None:
+    budget = getattr(_local, "budget", None)
+    if budget is not None:
+        budget.unwatch(sock)
