@@ -56,3 +56,12 @@ def _loopback_only():
     socket.socket.connect = _real_connect
     socket.socket.connect_ex = _real_connect_ex
     socket.getaddrinfo = _real_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (the suite also runs against a shared Redis)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

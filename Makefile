@@ -1,0 +1,60 @@
+# The gateway's entry points: `make run` and `make test` work on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8787
+# gthread: /v1/models mostly waits on providers, the cache or the database, so threads
+# overlap that waiting cheaply; one worker per core keeps CPU-bound JSON work parallel.
+WORKERS ?= 2
+THREADS ?= 8
+
+.PHONY: run serve test lint format env migrate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+# Local secrets, written once: a Django SECRET_KEY and a Fernet key for stored credentials.
+.env: | $(VENV)/.installed
+	$(BIN)/python scripts/write_env.py > $@
+
+env: .env
+
+migrate: $(VENV)/.installed .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+# gunicorn.conf.py holds the production settings (worker class, keep-alive, metrics dir).
+run: migrate
+	WEB_CONCURRENCY=$(WORKERS) GATEWAY_THREADS=$(THREADS) \
+		$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+
+serve: run
+
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Load table and scale figures on 127.0.0.1 (about 4 minutes); needs wrk from Debian.
+bench: $(VENV)/.installed-dev
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) staticfiles
