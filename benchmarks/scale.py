@@ -1,0 +1,70 @@
+"""Scale figures measured in-process or by single timed requests: auth, sync, slow providers."""
+
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from benchmarks.load import fetch
+
+
+def auth_cost_us(raw_key: str, *, iterations: int = 2_000) -> tuple[float, float]:
+    """Median microseconds of one key lookup: (snapshot not cached, snapshot cached)."""
+    from django.core.cache import cache
+
+    from keys.lookup import api_key_find, cache_key
+    from keys.models import digest
+
+    snapshot = cache_key(digest(raw_key))
+    cold, warm = [], []
+    for _ in range(iterations):
+        cache.delete(snapshot)
+        started = time.perf_counter()
+        found = api_key_find(raw_key=raw_key)
+        cold.append(time.perf_counter() - started)
+        assert found is not None
+    for _ in range(iterations):
+        started = time.perf_counter()
+        api_key_find(raw_key=raw_key)
+        warm.append(time.perf_counter() - started)
+    return statistics.median(cold) * 1e6, statistics.median(warm) * 1e6
+
+
+def digest_query_plan() -> str:
+    """How the database finds a key by digest (an index search, whatever the table's size)."""
+    from keys.models import ApiKey
+
+    return " ".join(ApiKey.objects.filter(digest="0" * 64).explain().split())
+
+
+def sync_seconds(virtual_keys: list):
+    """(seconds, SyncRun) for one catalog_sync of these keys, the work `sync_models` does."""
+    from models_api.sync import catalog_sync
+
+    started = time.perf_counter()
+    run = catalog_sync(virtual_keys=virtual_keys)
+    return time.perf_counter() - started, run
+
+
+def timed_get(url: str, headers: dict) -> tuple[float, int, dict]:
+    started = time.perf_counter()
+    status, response_headers, _ = fetch(url, headers)
+    return (time.perf_counter() - started) * 1000, status, response_headers
+
+
+def concurrent_provider_routes(gateway: str, raw_key: str, slugs: list[str]) -> tuple[float, list]:
+    """A client asking the gateway for each virtual key's provider list at once: (ms, statuses)."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(slugs)) as pool:
+        answers = list(
+            pool.map(
+                lambda slug: fetch(
+                    f"{gateway}/v1/models",
+                    {"x-portkey-api-key": raw_key, "x-portkey-virtual-key": slug},
+                ),
+                slugs,
+            )
+        )
+    elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, [
+        (status, headers.get("x-portkey-cache-status")) for status, headers, _ in answers
+    ]
