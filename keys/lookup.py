@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
-from keys.models import KEY_PREFIX, ApiKey, digest
+from keys.models import KEY_PREFIX, ApiKey, VirtualKey, digest
 
 CACHE_SECONDS = 30  # bound on how long a revocation takes to reach a process with a local cache
 TOUCH_SECONDS = 60  # last_used_at is written at most this often per key
@@ -50,3 +50,16 @@ def _touch(api_key: ApiKey) -> None:
     if cache.add(f"apikey-touch:{api_key.pk}", 1, TOUCH_SECONDS):
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+
+
+def virtual_key_cache_key(slug: str) -> str:
+    return f"virtualkey:{slug}"
+
+
+def virtual_key_find(*, slug: str) -> VirtualKey | None:
+    """The virtual key `slug` (active or not), from a shared-cache snapshot dropped on save."""
+    found = cache.get(virtual_key_cache_key(slug))
+    if found is None:
+        found = VirtualKey.objects.filter(slug=slug).first() or _MISSING
+        cache.set(virtual_key_cache_key(slug), found, CACHE_SECONDS)
+    return None if found == _MISSING else found

@@ -1,10 +1,11 @@
 """Drop cached key snapshots when a key changes, so revocation takes effect at once."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from keys.lookup import forget
-from keys.models import ApiKey
+from keys.lookup import forget, virtual_key_cache_key
+from keys.models import ApiKey, VirtualKey
 
 
 @receiver(post_save, sender=ApiKey)
@@ -14,6 +15,25 @@ def _forget_api_key(sender, instance, **kwargs):
 
 
 @receiver(m2m_changed, sender=ApiKey.virtual_keys.through)
-def _forget_scope(sender, instance, **kwargs):
+def _forget_scope(sender, instance, pk_set=None, **kwargs):
     if isinstance(instance, ApiKey):
         forget(instance.digest)
+        return
+    # Changed from the virtual key's side: the API keys named (or all of them, on clear).
+    api_keys = ApiKey.objects.all() if pk_set is None else ApiKey.objects.filter(pk__in=pk_set)
+    for key_digest in api_keys.values_list("digest", flat=True):
+        forget(key_digest)
+
+
+@receiver(pre_save, sender=VirtualKey)
+def _forget_renamed_virtual_key(sender, instance, **kwargs):
+    if instance.pk:
+        old = VirtualKey.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+        if old and old != instance.slug:
+            cache.delete(virtual_key_cache_key(old))
+
+
+@receiver(post_save, sender=VirtualKey)
+@receiver(post_delete, sender=VirtualKey)
+def _forget_virtual_key(sender, instance, **kwargs):
+    cache.delete(virtual_key_cache_key(instance.slug))

@@ -1,7 +1,7 @@
 """App config for the /v1/models API and the local model catalog."""
 
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 
 class ModelsApiConfig(AppConfig):
@@ -14,6 +14,10 @@ class ModelsApiConfig(AppConfig):
         post_save.connect(
             _virtual_key_saved, sender="keys.VirtualKey", dispatch_uid="catalog_public_ids"
         )
+        # Cached catalog pages must not outlive a change to what they show.
+        for signal in (post_save, post_delete):
+            for sender in ("keys.VirtualKey", "models_api.CatalogEntry"):
+                signal.connect(_catalog_changed, sender=sender, dispatch_uid=f"catalog-{sender}")
 
 
 def _virtual_key_saved(sender, instance, created, **kwargs):
@@ -21,3 +25,9 @@ def _virtual_key_saved(sender, instance, created, **kwargs):
         from models_api.sync import catalog_public_ids_refresh
 
         catalog_public_ids_refresh(virtual_key=instance)
+
+
+def _catalog_changed(sender, **kwargs):
+    from models_api.catalog import catalog_changed
+
+    catalog_changed()

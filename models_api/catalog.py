@@ -4,14 +4,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 
 from models_api.access import Access
+from models_api.cache import HIT, MISS, cache_key
 from models_api.errors import InvalidRequest, NotFound
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
 from models_api.values import CAPABILITY_ALIASES, tags
 
+CATALOG_CACHE_SECONDS = 5
+GENERATION_KEY = "catalog:generation"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_SEARCH_LENGTH = 200
@@ -77,8 +81,10 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
     query = query_parse(params=params)
     entries = _visible(access).filter(_filters(query)).order_by(*_ordering(query))
     if not access.model_patterns:
-        total = entries.count()
         rows = list(_rows(entries[query.offset : query.offset + query.limit]))
+        # A page that is not full ends the list: its length gives the total without COUNT(*).
+        short_page = len(rows) < query.limit and (rows or query.offset == 0)
+        total = query.offset + len(rows) if short_page else entries.count()
     else:
         total, rows = _page_by_patterns(access, entries, query)
     return {
@@ -89,6 +95,40 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
         "offset": query.offset,
         "has_more": query.offset + len(rows) < total,
     }
+
+
+def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[dict, str]:
+    """catalog_list, cached briefly per (scope, query, catalog generation); (body, status).
+
+    Clients such as IDEs ask on every prompt; a sync or a virtual-key change bumps the
+    generation, so a cached page never outlives the data behind it by more than the TTL.
+    """
+    key = cache_key(
+        "catalog",
+        catalog_generation(),
+        access.all_virtual_keys,
+        sorted(access.virtual_key_ids),
+        access.model_patterns,
+        sorted(params.items()),
+    )
+    body = cache.get(key)
+    if body is not None:
+        return body, HIT
+    body = catalog_list(access=access, params=params)
+    cache.set(key, body, CATALOG_CACHE_SECONDS)
+    return body, MISS
+
+
+def catalog_generation() -> int:
+    return cache.get_or_set(GENERATION_KEY, 0, None)
+
+
+def catalog_changed() -> None:
+    """Invalidate every cached catalog page (after a sync, an import or an admin edit)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not set yet, or evicted
+        cache.set(GENERATION_KEY, 1, None)
 
 
 def catalog_retrieve(*, access: Access, public_id: str) -> dict:

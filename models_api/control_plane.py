@@ -34,6 +34,7 @@ def _get(path: str, *, route: Route, query: Mapping[str, str]) -> tuple[object, 
         ttl=settings.GATEWAY_CONTROL_PLANE_CACHE_TTL,
         stale_ttl=settings.GATEWAY_MODELS_STALE_TTL,
         force_refresh=route.force_refresh,
+        provider=NAME,
     )
     return body, {"x-portkey-cache-status": status}
 

@@ -5,6 +5,7 @@ from types import MappingProxyType
 
 from django.conf import settings
 
+from keys.lookup import virtual_key_find
 from keys.models import ApiKey, VirtualKey
 from models_api.access import Access
 from models_api.cache import cache_key, cached_fetch, secret_digest
@@ -17,7 +18,7 @@ from models_api.targets import target_for_virtual_key
 
 def virtual_key_for_use(*, access: Access, slug: str) -> VirtualKey:
     """The virtual key `slug` if this key may use it: 404 unknown, 403 disabled or out of scope."""
-    virtual_key = VirtualKey.objects.filter(slug=slug).first()
+    virtual_key = virtual_key_find(slug=slug)
     if virtual_key is None:
         raise NotFound(f"Virtual key {slug!r} does not exist.", param="x-portkey-virtual-key")
     if not virtual_key.is_active:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from models_api import egress, transport
+from models_api import egress, metrics, transport
 from models_api.errors import BadGateway, GatewayTimeout, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def get_json(
     params = dict(params or {})
     until = new_deadline() if deadline is None else deadline
     hidden = _secrets(headers, params, secrets)
-    with transport.deadline(until) as budget:
+    with metrics.upstream_timed(provider), transport.deadline(until) as budget:
         return _get_with_retries(url, provider, headers, params, auth, policy, budget, hidden)
 
 

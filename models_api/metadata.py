@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from models_api import egress, http
+from models_api.catalog import catalog_changed
 from models_api.errors import GatewayError
 from models_api.metadata_formats import MetadataFormatError, records_read
 from models_api.models import SYNCED_COLUMNS, CatalogEntry, ModelMetadata
@@ -79,6 +80,7 @@ def metadata_import(*, data: object) -> ImportResult:
     with transaction.atomic():
         created, updated, unchanged = _upsert(merged, fmt)
     refreshed = catalog_entries_refresh()
+    catalog_changed()
     return ImportResult(fmt, len(records), skipped, created, updated, unchanged, refreshed)
 
 

@@ -42,7 +42,8 @@ def models_list(
         )
     if settings.GATEWAY_CONTROL_PLANE_URL:
         return control_plane.control_plane_list(api_key=api_key, route=route, query=query)
-    return catalog.catalog_list(access=access, params=query), {}
+    body, status = catalog.catalog_list_cached(access=access, params=query)
+    return body, {"x-portkey-cache-status": status}
 
 
 def model_retrieve(*, api_key: ApiKey | None, route: Route, model_id: str) -> tuple[dict, dict]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from keys.models import VirtualKey
 from models_api.bulk import rows_write
+from models_api.catalog import catalog_changed
 from models_api.errors import GatewayError
 from models_api.metadata import MetadataIndex, metadata_index
 from models_api.models import (
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the normalisation of listed values changes, so the next sync rewrites every entry.
 LISTING_VERSION = 1
-FETCH_WORKERS = 8  # providers listed at once
+FETCH_WORKERS = 16  # providers listed at once: network-bound, so more than the cores
 REMOVAL_BATCH = 500  # ids per UPDATE, well under SQLite's 999 parameters
 
 
@@ -130,6 +131,8 @@ def _key_sync(
             raise listing
         with transaction.atomic():
             _apply(virtual_key, listing, result, index=index, dry_run=dry_run, force=force)
+        if not dry_run:
+            catalog_changed()  # bulk writes send no signals
     except (GatewayError, Refused) as exc:
         result.error = str(exc)  # GatewayError messages are scrubbed of credentials
     except IntegrityError:

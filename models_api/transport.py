@@ -1,5 +1,6 @@
 """The adapter behind models_api.http: connects obey the egress policy, reads obey a deadline."""
 
+import heapq
 import socket
 import threading
 from collections.abc import Iterator
@@ -131,7 +132,7 @@ class Budget:
         self.expired = False
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
+        self._scheduled = False
         self._closed = False
 
     def watch(self, sock: socket.socket) -> None:
@@ -142,10 +143,10 @@ class Budget:
                 _shut(sock)
                 return
             self._sockets.add(sock)
-            if self._timer is None:
-                self._timer = threading.Timer(max(0.0, self.until - monotonic()), self._expire)
-                self._timer.daemon = True
-                self._timer.start()
+            schedule = not self._scheduled
+            self._scheduled = True
+        if schedule:
+            _watchdog.schedule(self)
 
     def unwatch(self, sock: socket.socket) -> None:
         with self._lock:
@@ -155,9 +156,6 @@ class Budget:
         with self._lock:
             self._closed = True
             self._sockets.clear()
-            timer = self._timer
-        if timer is not None:
-            timer.cancel()
 
     def _expire(self) -> None:
         with self._lock:
@@ -167,6 +165,47 @@ class Budget:
             sockets, self._sockets = self._sockets, set()
         for sock in sockets:
             _shut(sock)
+
+
+class _Watchdog:
+    """One thread for every budget in the process, instead of a timer thread per call.
+
+    Closed budgets stay in the heap until their time comes and are then skipped: cheaper
+    than removing them from the middle of it.
+    """
+
+    def __init__(self):
+        self._heap: list[tuple[float, int, Budget]] = []
+        self._wakeup = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._count = 0
+
+    def schedule(self, budget: Budget) -> None:
+        with self._wakeup:
+            self._count += 1
+            heapq.heappush(self._heap, (budget.until, self._count, budget))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="upstream-deadlines")
+                self._thread.daemon = True
+                self._thread.start()
+            elif self._heap[0][2] is budget:
+                self._wakeup.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wakeup:
+                while not self._heap:
+                    self._wakeup.wait()
+                until, _, budget = self._heap[0]
+                delay = until - monotonic()
+                if delay > 0:
+                    self._wakeup.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+            budget._expire()
+
+
+_watchdog = _Watchdog()
 
 
 def _shut(sock: socket.socket) -> None:

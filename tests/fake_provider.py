@@ -85,6 +85,8 @@ class FakeProvider:
 def _handler(provider: FakeProvider):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Without it, each keep-alive answer waits ~40 ms for the client's delayed ACK.
+        disable_nagle_algorithm = True
 
         def do_GET(self):  # noqa: N802 (http.server's naming)
             parts = urlsplit(self.path)
@@ -106,6 +108,7 @@ def _handler(provider: FakeProvider):
 @contextmanager
 def serve(provider: FakeProvider, port: int = 0):
     """Run `provider` on 127.0.0.1 in a thread; yields its base URL (no trailing slash)."""
+    ThreadingHTTPServer.request_queue_size = 128  # the default 5 overflows under load tests
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(provider))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -351,3 +351,59 @@ def test_hostile_model_ids_are_400(client, key, model_id):
         f"/v1/models/{model_id}", headers={"x-portkey-api-key": key, "x-portkey-provider": "openai"}
     )
     assert_error(response, 400)
+
+
+@responses.activate
+def test_virtual_key_changes_take_effect_at_once(client):
+    vk = VirtualKeyFactory(slug="cached-vk", credential="sk-stored-credential")
+    _, key = make_api_key(virtual_keys=[vk])
+    responses.get(OPENAI, json=OPENAI_BODY)
+    assert get(client, x_portkey_api_key=key, x_portkey_virtual_key="cached-vk").status_code == 200
+    vk.is_active = False
+    vk.save()
+    assert_error(get(client, x_portkey_api_key=key, x_portkey_virtual_key="cached-vk"), 403)
+    vk.is_active = True
+    vk.slug = "renamed-vk"
+    vk.save()
+    assert_error(get(client, x_portkey_api_key=key, x_portkey_virtual_key="cached-vk"), 404)
+    renamed = get(client, x_portkey_api_key=key, x_portkey_virtual_key="renamed-vk")
+    assert renamed.status_code == 200
+
+
+@responses.activate
+def test_scope_change_from_the_virtual_key_side_takes_effect_at_once(client):
+    vk = VirtualKeyFactory(slug="scoped")
+    api_key, key = make_api_key(virtual_keys=[vk])
+    responses.get(OPENAI, json=OPENAI_BODY)
+    assert get(client, x_portkey_api_key=key, x_portkey_virtual_key="scoped").status_code == 200
+    vk.api_keys.remove(api_key)
+    assert_error(get(client, x_portkey_api_key=key, x_portkey_virtual_key="scoped"), 403)
+
+
+def test_catalog_pages_are_cached_until_the_catalog_changes(client, monkeypatch):
+    from models_api.models import CatalogEntry
+    from models_api.providers.base import Model, ModelList
+    from models_api.sync import catalog_sync
+    from tests.factories import CatalogEntryFactory
+
+    vk = VirtualKeyFactory(slug="cat")
+    CatalogEntryFactory(virtual_key=vk, model_id="first")
+    _, key = make_api_key(virtual_keys=[vk])
+    first = get(client, x_portkey_api_key=key)
+    assert first["x-portkey-cache-status"] == "MISS"
+    assert [m["id"] for m in first.json()["data"]] == ["@cat/first"]
+    assert get(client, x_portkey_api_key=key)["x-portkey-cache-status"] == "HIT"
+
+    CatalogEntryFactory(virtual_key=vk, model_id="second")  # an admin-style save
+    ids = [m["id"] for m in get(client, x_portkey_api_key=key).json()["data"]]
+    assert ids == ["@cat/first", "@cat/second"]
+
+    class Client:
+        def list_models(self, target, query=None):
+            return ModelList(models=(Model(id="first"), Model(id="second"), Model(id="third")))
+
+    monkeypatch.setattr("models_api.sync.get_client", lambda slug: Client())
+    assert catalog_sync().keys_failed == 0  # bulk writes, no model signals
+    after = get(client, x_portkey_api_key=key)
+    assert after["x-portkey-cache-status"] == "MISS"
+    assert len(after.json()["data"]) == CatalogEntry.objects.count() == 3
