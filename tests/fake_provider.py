@@ -105,11 +105,15 @@ def _handler(provider: FakeProvider):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 overflows under load tests
+    daemon_threads = True
+
+
 @contextmanager
 def serve(provider: FakeProvider, port: int = 0):
     """Run `provider` on 127.0.0.1 in a thread; yields its base URL (no trailing slash)."""
-    ThreadingHTTPServer.request_queue_size = 128  # the default 5 overflows under load tests
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(provider))
+    server = _Server(("127.0.0.1", port), _handler(provider))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
