@@ -9,7 +9,7 @@ PORT ?= 8787
 WORKERS ?= 2
 THREADS ?= 8
 
-.PHONY: run serve test lint format env migrate bench clean
+.PHONY: run serve test test-browser lint format env migrate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ serve: run
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest -q
+
+# The admin console in headless Chromium (Debian's package; also part of `make test`).
+test-browser: $(VENV)/.installed-dev
+	scripts/ensure_chromium.sh
+	$(BIN)/pytest -q -m browser tests/browser
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

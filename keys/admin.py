@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -10,6 +11,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from keys import crypto
+from keys.admin_actions import VirtualKeyActionsMixin
+from keys.console import KEY_PLACEHOLDER, api_key_visibility, call_snippets, gateway_url
 from keys.forms import ApiKeyForm, VirtualKeyForm
 from keys.models import ApiKey, VirtualKey
 from keys.services import api_key_revoke
@@ -123,6 +126,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
         url = reverse("admin:keys_apikey_created", args=[obj.pk], current_app=self.admin_site.name)
         return HttpResponseRedirect(url)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "key_visibility": api_key_visibility(api_key=obj),
+                "snippets": call_snippets(base_url=gateway_url(request)),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
         created = path(
             "<path:object_id>/created/",
@@ -137,18 +150,21 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise Http404("No such API key.")
         token = request.session.pop(_session_slot(obj.pk), None)
+        raw = crypto.decrypt(token) if token else None
+        snippets = call_snippets(base_url=gateway_url(request), key=raw or KEY_PLACEHOLDER)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": obj,
             "title": "API key created" if token else "API key",
-            "raw_key": crypto.decrypt(token) if token else None,
+            "raw_key": raw,
+            "snippets": snippets,
         }
         return TemplateResponse(request, self.created_template, context)
 
 
 @admin.register(VirtualKey)
-class VirtualKeyAdmin(admin.ModelAdmin):
+class VirtualKeyAdmin(VirtualKeyActionsMixin, admin.ModelAdmin):
     """Credentials are write-only: shown masked (last 4 characters), never rendered back."""
 
     form = VirtualKeyForm

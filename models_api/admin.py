@@ -2,8 +2,10 @@
 
 from django import forms
 from django.contrib import admin
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from models_api.dashboard import dashboard_view
 from models_api.metadata import metadata_for
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
 from models_api.values import LIST_FIELDS, MAX_INT, METADATA_FIELDS, metadata_clean, tags
@@ -200,6 +202,18 @@ class SyncRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        # The gateway dashboard lives here so it is part of the admin site (login, namespace).
+        dashboard = path(
+            "dashboard/",
+            self.admin_site.admin_view(self.dashboard_view),
+            name="gateway_dashboard",
+        )
+        return [dashboard, *super().get_urls()]
+
+    def dashboard_view(self, request):
+        return dashboard_view(request, admin_site=self.admin_site)
 
     @admin.display(description="duration")
     def duration(self, run):
