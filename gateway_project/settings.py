@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "axes",
     "keys.apps.KeysConfig",
     "models_api",
 ]
@@ -80,6 +82,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
+]
+
+# django-axes first: a locked-out admin login is refused before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "gateway_project.urls"
@@ -127,6 +136,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [],
     "EXCEPTION_HANDLER": "models_api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AI gateway models API",
+    "DESCRIPTION": "OpenAI-compatible GET /v1/models behind Portkey-style routing headers.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],  # the schema is public: it holds no secret
 }
 
 # Security: production defaults, relaxed only by DEBUG or explicitly.
@@ -144,6 +161,14 @@ X_FRAME_OPTIONS = "DENY"
 if _read("SECURE_PROXY_SSL_HEADER", env.bool, False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, [])
+
+# Admin login lockout (django-axes). Attempts live in the database, so every process sees them.
+# Locking the username+IP pair stops guessing without letting anyone lock out an admin
+# from elsewhere, and works behind a proxy where every client shares one address.
+AXES_FAILURE_LIMIT = _positive("AXES_FAILURE_LIMIT", env.int, 5)
+AXES_COOLOFF_TIME = _positive("AXES_COOLOFF_MINUTES", env.int, 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 # Gateway settings (DESIGN section 9).
 GATEWAY_ENCRYPTION_KEYS = _fernet_keys("GATEWAY_ENCRYPTION_KEYS")

@@ -2,10 +2,12 @@
 
 from django.contrib import admin
 from django.urls import path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from models_api import health, metrics, views
 
 urlpatterns = [
+    path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("v1/models", views.ModelsView.as_view(), name="models-list"),
     re_path(r"^v1/models/(?P<model_id>.+)$", views.ModelView.as_view(), name="models-detail"),
     path("healthz", health.liveness, name="healthz"),
@@ -14,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "models_api.error_views.bad_request_view"
 handler404 = "models_api.error_views.not_found"
 handler500 = "models_api.error_views.server_error"

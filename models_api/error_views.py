@@ -2,7 +2,13 @@
 
 from django.http import JsonResponse
 
-from models_api.errors import NotFound, internal_error
+from models_api.errors import NotFound, bad_request, internal_error
+
+
+def bad_request_view(request, exception=None):
+    # E.g. DisallowedHost, raised in middleware before any view runs.
+    error = bad_request(exception)
+    return JsonResponse(error.body(), status=error.status)
 
 
 def not_found(request, exception=None):

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -116,7 +117,18 @@ def to_gateway_error(exc: Exception) -> GatewayError | None:
         return NotFound("Not found.")
     if isinstance(exc, drf.APIException):
         return _from_drf(exc)
+    if isinstance(exc, SuspiciousOperation):
+        # Logged where Django's own handler would log it, since this one answers instead.
+        logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
+        return bad_request(exc)
     return None
+
+
+def bad_request(exc: Exception | None = None) -> GatewayError:
+    """A request Django refuses (SuspiciousOperation): 400, as Django itself answers it."""
+    if isinstance(exc, TooManyFieldsSent):  # raised on reading request.GET, inside the view
+        return InvalidRequest("Too many query parameters.", code="too_many_parameters")
+    return InvalidRequest("The request is malformed and was refused.", code="bad_request")
 
 
 def internal_error() -> GatewayError:

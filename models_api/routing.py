@@ -62,7 +62,9 @@ def valid_trace_id(value: str) -> bool:
 def _header(request, name: str) -> str:
     value = request.META.get("HTTP_" + name.upper().replace("-", "_"), "")
     if len(value) > MAX_HEADER_LENGTH:
-        raise InvalidRequest(f"Header {name} is too long (over {MAX_HEADER_LENGTH} characters).")
+        raise InvalidRequest(
+            f"Header {name} is too long (over {MAX_HEADER_LENGTH} characters).", param=name
+        )
     if value and not value.isprintable():
         raise InvalidRequest(f"Header {name} contains control characters.", param=name)
     return value.strip()
@@ -71,6 +73,16 @@ def _header(request, name: str) -> str:
 def _ascii(name: str, value: str) -> str:
     if not value.isascii():
         raise InvalidRequest(f"Header {name} must be ASCII.", param=name)
+    return value
+
+
+def _single(name: str, value: str) -> str:
+    # A header sent twice reaches WSGI joined with ","; no provider or slug contains one.
+    if "," in value:
+        raise InvalidRequest(
+            f"Header {name} holds several values ({value[:60]!r}); send it once, with one value.",
+            param=name,
+        )
     return value
 
 
@@ -86,7 +98,7 @@ def _config(request) -> dict:
         )
     try:
         config = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise InvalidRequest(
             "Header x-portkey-config is not valid JSON.", param="x-portkey-config"
         ) from None
@@ -167,12 +179,18 @@ def route_read(request) -> Route:
     provider, virtual_key = _provider_and_virtual_key(
         _pick(
             "provider",
-            _ascii("x-portkey-provider", _header(request, "x-portkey-provider")),
+            _single(
+                "x-portkey-provider",
+                _ascii("x-portkey-provider", _header(request, "x-portkey-provider")),
+            ),
             config.get("provider", ""),
         ),
         _pick(
             "virtual-key",
-            _ascii("x-portkey-virtual-key", _header(request, "x-portkey-virtual-key")),
+            _single(
+                "x-portkey-virtual-key",
+                _ascii("x-portkey-virtual-key", _header(request, "x-portkey-virtual-key")),
+            ),
             config.get("virtual_key", ""),
         ),
     )
@@ -217,8 +235,18 @@ def _credential(request, config: dict) -> str:
     for name in CREDENTIAL_HEADERS:
         value = _header(request, f"x-portkey-{name}")
         if value:
-            return value
+            return _sendable(value, f"x-portkey-{name}")
+    param = "x-portkey-config" if config.get("api_key") else "authorization"
     token = config.get("api_key") or bearer_token(request) or ""
     if token.startswith(KEY_PREFIX):  # a gateway key is never forwarded to a provider
         return ""
-    return token
+    return _sendable(token, param)
+
+
+def _sendable(credential: str, param: str) -> str:
+    # It goes out in a header: anything else would fail there (a 500) or smuggle bytes.
+    if not (credential.isascii() and credential.isprintable()):
+        raise InvalidRequest(
+            f"The provider credential in {param} must be printable ASCII.", param=param
+        )
+    return credential

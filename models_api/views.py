@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from models_api import services
 from models_api.errors import InvalidRequest
 from models_api.routing import route_read
+from models_api.schema import model_retrieve_schema, models_list_schema
 
 MAX_QUERY_PARAMS = 100
 MAX_MODEL_ID_LENGTH = 512
@@ -46,6 +47,7 @@ def model_id_check(model_id: str) -> str:
 class ModelsView(APIView):
     permission_classes = [ApiKeyUnlessOpenMode]
 
+    @models_list_schema
     def get(self, request):
         body, headers = services.models_list(
             api_key=request.auth, route=route_read(request), query=query_params(request)
@@ -56,6 +58,7 @@ class ModelsView(APIView):
 class ModelView(APIView):
     permission_classes = [ApiKeyUnlessOpenMode]
 
+    @model_retrieve_schema
     def get(self, request, model_id):
         body, headers = services.model_retrieve(
             api_key=request.auth, route=route_read(request), model_id=model_id_check(model_id)
