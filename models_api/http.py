@@ -155,7 +155,7 @@ def _read(
         )
     body = _body(response, provider, budget)
     if status >= 400:
-        message = _scrub(_error_message(body, response), hidden)
+        message = _error_message(body, response, hidden)
         if status >= 500:
             raise BadGateway(f"{provider} failed with HTTP {status}: {message}", provider=provider)
         retry = response.headers.get("Retry-After")
@@ -205,14 +205,17 @@ def _body(response: requests.Response, provider: str, budget: transport.Budget) 
     return b"".join(chunks)
 
 
-def _error_message(body: bytes, response: requests.Response) -> str:
-    """The provider's own message, from any of the error shapes in reference/providers.md."""
+def _error_message(body: bytes, response: requests.Response, hidden: list[str]) -> str:
+    """The provider's own message, from any of the error shapes in reference/providers.md.
+
+    Secrets are removed before the message is shortened, so none is cut in half and kept.
+    """
     try:
         message = _message_from(json.loads(body))
     except (ValueError, RecursionError):
         text = body.decode("utf-8", "replace").strip()
         message = text if text and not text.startswith("<") else ""
-    message = " ".join(message.split())[:500]
+    message = " ".join(_scrub(message, hidden).split())[:500]
     aws_type = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
     if aws_type:
         message = f"{aws_type}: {message}" if message else aws_type
