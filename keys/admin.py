@@ -185,21 +185,11 @@ class VirtualKeyAdmin(VirtualKeyActionsMixin, admin.ModelAdmin):
         return ["masked_credential", "created_at", "updated_at"] if obj else []
 
     def get_fields(self, request, obj=None):
-        stored = ["masked_credential"] if obj else []
-        history = ["created_at", "updated_at"] if obj else []
-        return [
-            "name",
-            "slug",
-            "provider",
-            *stored,
-            "credential",
-            "no_credential",
-            "base_url",
-            "options",
-            "is_active",
-            "notes",
-            *history,
-        ]
+        fields = list(VirtualKeyForm.Meta.fields)
+        if obj:  # the stored credential, masked, beside the write-only input; then the history
+            fields.insert(fields.index("credential"), "masked_credential")
+            fields += ["created_at", "updated_at"]
+        return fields
 
     @admin.display(description="credential")
     def masked_credential(self, obj):

@@ -6,8 +6,6 @@ import re
 
 import pytest
 import responses
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from gateway_project.wsgi import application
 from tests.factories import CatalogEntryFactory, VirtualKeyFactory, make_api_key
@@ -42,20 +40,6 @@ def upstream():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         mocked.get(re.compile(r".*"), status=404, json={"error": {"message": "no such model"}})
         yield mocked
-
-
-@pytest.fixture
-def in_process_wsgi():
-    """Calls into the WSGI app keep the test's database connection, as Django's test client does.
-
-    The handler's request signals close "old" connections, which on PostgreSQL would close
-    the one holding the test's transaction.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 def get(client, key, path="/v1/models", **headers):

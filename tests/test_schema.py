@@ -5,8 +5,6 @@ import re
 import pytest
 import responses
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -57,20 +55,6 @@ def fake_providers():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         mocked.add_callback(responses.GET, re.compile(r".*"), callback=_upstream)
         yield mocked
-
-
-@pytest.fixture
-def in_process_wsgi():
-    """Calls into the WSGI app keep the test's database connection, as Django's test client does.
-
-    The handler's request signals close "old" connections, which on PostgreSQL would close
-    the one holding the test's transaction.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -1,0 +1,19 @@
+"""Fixtures shared by the test modules."""
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+
+@pytest.fixture
+def in_process_wsgi():
+    """Calls into the WSGI app keep the test's database connection, as Django's test client does.
+
+    The handler's request signals close "old" connections, which on PostgreSQL would close
+    the one holding the test's transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
