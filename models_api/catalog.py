@@ -12,6 +12,7 @@ from models_api.cache import HIT, MISS, cache_key
 from models_api.errors import InvalidRequest, NotFound
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
+from models_api.rendering import RenderedJSON
 from models_api.values import CAPABILITY_ALIASES, tags
 
 CATALOG_CACHE_SECONDS = 5
@@ -97,7 +98,7 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
     }
 
 
-def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[dict, str]:
+def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[RenderedJSON, str]:
     """catalog_list, cached briefly per (scope, query, catalog generation); (body, status).
 
     Clients such as IDEs ask on every prompt; a sync or a virtual-key change bumps the
@@ -113,9 +114,9 @@ def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[d
     )
     body = cache.get(key)
     if body is not None:
-        return body, HIT
-    body = catalog_list(access=access, params=params)
-    cache.set(key, body, CATALOG_CACHE_SECONDS)
+        return RenderedJSON(body), HIT
+    body = RenderedJSON.of(catalog_list(access=access, params=params))
+    cache.set(key, bytes(body), CATALOG_CACHE_SECONDS)
     return body, MISS
 
 

@@ -12,6 +12,7 @@ from models_api.cache import cache_key, cached_fetch, secret_digest
 from models_api.errors import InvalidRequest, NotFound, PermissionDenied
 from models_api.providers import get_client
 from models_api.providers.base import Target
+from models_api.rendering import RenderedJSON
 from models_api.routing import Route
 from models_api.targets import target_for_virtual_key
 
@@ -77,25 +78,27 @@ def _fetch(operation: str, target: Target, extra, fetch, route: Route):
 
 def provider_models_list(
     *, api_key: ApiKey | None, access: Access, route: Route, query: Mapping[str, str]
-) -> tuple[dict, dict]:
+) -> tuple[dict | RenderedJSON, dict]:
     """(body, headers) for GET /v1/models on a provider route."""
     target = route_target(access=access, route=route)
     client = get_client(target.provider)
 
     def fetch():
         listing = client.list_models(target, query)
-        return [m.as_dict() for m in listing.models], dict(listing.paging)
+        models = [m.as_dict() for m in listing.models]
+        body = {"object": "list", "provider": target.provider, "data": models}
+        return RenderedJSON.of({**body, **listing.paging})
 
-    (models, paging), status = _fetch("list", target, sorted(query.items()), fetch, route)
+    body, status = _fetch("list", target, sorted(query.items()), fetch, route)
     if access.model_patterns:
-        models = [m for m in models if access.allows_model(m["id"])]
-    body = {"object": "list", "provider": target.provider, "data": models, **paging}
+        body = body.data()
+        body["data"] = [m for m in body["data"] if access.allows_model(m["id"])]
     return body, {"x-portkey-provider": target.provider, "x-portkey-cache-status": status}
 
 
 def provider_model_retrieve(
     *, api_key: ApiKey | None, access: Access, route: Route, model_id: str
-) -> tuple[dict, dict]:
+) -> tuple[RenderedJSON, dict]:
     """(body, headers) for GET /v1/models/{id} on a provider route."""
     target = route_target(access=access, route=route)
     if not access.allows_model(model_id):
@@ -105,7 +108,7 @@ def provider_model_retrieve(
         "retrieve",
         target,
         model_id,
-        lambda: client.retrieve_model(target, model_id).as_dict(),
+        lambda: RenderedJSON.of(client.retrieve_model(target, model_id).as_dict()),
         route,
     )
     return body, {"x-portkey-provider": target.provider, "x-portkey-cache-status": status}
