@@ -22,6 +22,28 @@ def _read(name, cast, default=environ.Env.NOTSET):
         raise ImproperlyConfigured(f"Setting {name} is malformed: {exc}") from None
 
 
+_BOOLEANS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "on": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "off": False,
+}
+
+
+def _strict_bool(name, default=environ.Env.NOTSET):
+    """django-environ reads any unknown word as false; a typo must not turn a guard off."""
+    raw = env.str(name, default="")
+    if raw == "" and default is not environ.Env.NOTSET:
+        return default
+    if raw.strip().lower() not in _BOOLEANS:
+        raise ValueError(f"expected true or false, got {raw[:20]!r}")
+    return _BOOLEANS[raw.strip().lower()]
+
+
 def _required(name):
     value = env.str(name, default="")
     if not value:
@@ -53,7 +75,7 @@ def _positive(name, cast, default):
     return value
 
 
-DEBUG = _read("DEBUG", env.bool, False)
+DEBUG = _read("DEBUG", _strict_bool, False)
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]"])
 
@@ -147,18 +169,18 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Security: production defaults, relaxed only by DEBUG or explicitly.
-SESSION_COOKIE_SECURE = _read("SESSION_COOKIE_SECURE", env.bool, not DEBUG)
-CSRF_COOKIE_SECURE = _read("CSRF_COOKIE_SECURE", env.bool, not DEBUG)
+SESSION_COOKIE_SECURE = _read("SESSION_COOKIE_SECURE", _strict_bool, not DEBUG)
+CSRF_COOKIE_SECURE = _read("CSRF_COOKIE_SECURE", _strict_bool, not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
-SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", env.bool, not DEBUG)
+SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", _strict_bool, not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", env.bool, not DEBUG)
-SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", env.bool, False)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", _strict_bool, not DEBUG)
+SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", _strict_bool, False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if _read("SECURE_PROXY_SSL_HEADER", env.bool, False):
+if _read("SECURE_PROXY_SSL_HEADER", _strict_bool, False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, [])
 
@@ -180,7 +202,7 @@ GATEWAY_MODELS_STALE_TTL = _read("GATEWAY_MODELS_STALE_TTL", env.int, 86400)
 GATEWAY_TRUSTED_CUSTOM_HOSTS = [
     h.lower() for h in _read("GATEWAY_TRUSTED_CUSTOM_HOSTS", env.list, [])
 ]
-GATEWAY_REQUIRE_API_KEY = _read("GATEWAY_REQUIRE_API_KEY", env.bool, True)
+GATEWAY_REQUIRE_API_KEY = _read("GATEWAY_REQUIRE_API_KEY", _strict_bool, True)
 GATEWAY_MAX_RESPONSE_BYTES = _positive("GATEWAY_MAX_RESPONSE_BYTES", env.int, 16 * 1024 * 1024)
 GATEWAY_MAX_PAGES = _positive("GATEWAY_MAX_PAGES", env.int, 50)
 GATEWAY_CONTROL_PLANE_CACHE_TTL = _read("GATEWAY_CONTROL_PLANE_CACHE_TTL", env.int, 30)

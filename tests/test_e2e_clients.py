@@ -111,3 +111,22 @@ def test_portkey_client_with_virtual_key_and_config(live_server, provider, trust
         api_key=key, base_url=live_server.url + "/v1", config={"virtual_key": "fake-openai"}
     )
     assert [m.id for m in by_config.models.list().data] == ["gpt-4o", "gpt-4o-mini", "o3"]
+
+
+def test_openai_client_lists_and_retrieves_from_the_catalog(live_server):
+    from tests.factories import CatalogEntryFactory
+
+    vk = VirtualKeyFactory(slug="openai-prod")
+    CatalogEntryFactory(virtual_key=vk, model_id="gpt-4o", synced={"context_length": 128000})
+    CatalogEntryFactory(virtual_key=VirtualKeyFactory(slug="hidden"), model_id="secret-model")
+    _, key = make_api_key(virtual_keys=[vk])
+    client = openai.OpenAI(base_url=live_server.url + "/v1", api_key=key, max_retries=0)
+    listed = client.models.list()
+    assert [m.id for m in listed.data] == ["@openai-prod/gpt-4o"]
+    model = client.models.retrieve("@openai-prod/gpt-4o")
+    assert model.id == "@openai-prod/gpt-4o"
+    assert model.owned_by == "system"
+    assert model.model_extra["context_length"] == 128000
+    assert model.model_extra["slug"] == "gpt-4o"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("@hidden/secret-model")  # exists, but not for this key
