@@ -24,10 +24,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: drives Chromium through Playwright")
-
-
 def chromium_path() -> str | None:
     if os.access(CHROMIUM, os.X_OK):
         return CHROMIUM

@@ -1,0 +1,1 @@
+"""Scale-out and durability tests: several gateway processes sharing one database and cache."""

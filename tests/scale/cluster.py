@@ -1,0 +1,177 @@
+"""Processes a scale test starts on 127.0.0.1: gunicorn gateways and management commands."""
+
+import contextlib
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY")
+LISTENING = re.compile(rb"Listening at: http://127\.0\.0\.1:(\d+)")
+
+
+def base_env(**settings: str) -> dict:
+    """A child's environment: fresh secrets, plain HTTP, and no proxy between it and loopback."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        GATEWAY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS=HOST,
+        LOG_LEVEL="WARNING",
+        NO_PROXY=HOST,
+        no_proxy=HOST,
+    )
+    env.update(settings)
+    return env
+
+
+def wait_for(predicate: Callable, *, seconds: float, what: str, interval: float = 0.02):
+    """Poll `predicate` until it returns something truthy; TimeoutError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{what}: not within {seconds:g} s")
+        time.sleep(interval)
+
+
+def http() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: loopback only
+    return session
+
+
+class Child:
+    """A child in its own process group, so stopping it also stops everything it forked."""
+
+    def __init__(self, command: list[str], *, env: dict, log: Path):
+        self.log = log
+        with log.open("ab") as out:
+            self.popen = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
+
+    def stop(self, *, seconds: float = 5.0) -> None:
+        """SIGINT (gunicorn's quick shutdown), then SIGKILL for anything left in the group."""
+        if self.popen.poll() is None:
+            self.signal_group(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.popen.wait(timeout=seconds)
+        # A worker can outlive its master; the group still names it.
+        self.signal_group(signal.SIGKILL)
+        self.popen.wait(timeout=seconds)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_output(self, text: str, *, seconds: float) -> None:
+        """Wait until `text` is in the child's output; fails at once if it exits without it."""
+
+        def printed():
+            if text in self.output():
+                return True
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"exited without printing {text!r}:\n{self.output()[-3000:]}")
+            return False
+
+        wait_for(printed, seconds=seconds, what=f"{text!r} from {self.log.name}")
+
+    def wait_exit(self, *, seconds: float) -> int:
+        try:
+            return self.popen.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"{self.log.name}: still running after {seconds:g} s") from None
+
+
+class Gateway(Child):
+    """gunicorn with the repo's production config, on a port the kernel picks (no race)."""
+
+    def __init__(self, *, env: dict, log: Path, workers: int = 1, threads: int = 4):
+        command = [str(BIN / "gunicorn"), "--bind", f"{HOST}:0"]
+        if (ROOT / "gunicorn.conf.py").exists():
+            command += ["--config", "gunicorn.conf.py"]
+        else:
+            command += ["gateway_project.wsgi", "-k", "gthread"]
+            command += ["--workers", str(workers), "--threads", str(threads)]
+        env = {**env, "WEB_CONCURRENCY": str(workers), "GATEWAY_THREADS": str(threads)}
+        super().__init__(command, env=env, log=log)
+        self.url = ""
+
+    def wait_ready(self, *, seconds: float = 30) -> "Gateway":
+        port = wait_for(self._port, seconds=seconds, what=f"gunicorn listening ({self.log})")
+        self.url = f"http://{HOST}:{port}"
+        wait_for(self._healthy, seconds=seconds, what=f"{self.url}/healthz", interval=0.05)
+        return self
+
+    def _port(self) -> int | None:
+        if self.popen.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{self.output()[-3000:]}")
+        found = LISTENING.search(self.log.read_bytes())
+        return int(found.group(1)) if found else None
+
+    def _healthy(self) -> bool:
+        try:
+            return http().get(f"{self.url}/healthz", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def workers(self) -> list[int]:
+        return children(self.pid)
+
+
+def children(pid: int) -> list[int]:
+    """Pids whose parent is `pid` (gunicorn's workers), read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # The command name may hold spaces; the parent pid follows its closing ')'.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def manage(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """One management command, bounded; the caller checks returncode and output."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
