@@ -134,6 +134,10 @@ TEMPLATES = [
 DATABASES = {"default": _read("DATABASE_URL", env.db_url, f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", _read("DATABASE_CONN_MAX_AGE", env.int, 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers queue for SQLite's lock (up to 30 s) instead of failing with "database is
+    # locked" when two syncs or an admin save and a sync overlap.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=30)
 CACHES = {"default": _read("CACHE_URL", env.cache_url, "locmemcache://gateway")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

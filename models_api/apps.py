@@ -28,6 +28,9 @@ def _virtual_key_saved(sender, instance, created, **kwargs):
 
 
 def _catalog_changed(sender, **kwargs):
+    from django.db import transaction
+
     from models_api.catalog import catalog_changed
 
     catalog_changed()
+    transaction.on_commit(catalog_changed)  # a page cached before the commit is dropped too
