@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 LISTING_VERSION = 1
 FETCH_WORKERS = 16  # providers listed at once: network-bound, so more than the cores
 REMOVAL_BATCH = 500  # ids per UPDATE, well under SQLite's 999 parameters
+ABANDONED_AFTER = timedelta(hours=1)  # far longer than any sync: such a run was killed
 
 
 @dataclass
@@ -77,6 +79,7 @@ def catalog_sync(
         keys = keys.filter(pk__in=[vk.pk for vk in virtual_keys])
     if provider:
         keys = keys.filter(provider=provider)
+    sync_runs_abandoned_close()
     run = SyncRun.objects.create(dry_run=dry_run, forced=force)
     index = metadata_index()
     results = []
@@ -94,6 +97,22 @@ def catalog_sync(
                 progress(result)
     _run_finish(run, results)
     return run
+
+
+def sync_runs_abandoned_close() -> int:
+    """Mark runs still 'running' long after they started as failed: their process was killed.
+
+    Each key's transaction already rolled back with the process; only the record is left.
+    """
+    started_before = timezone.now() - ABANDONED_AFTER
+    return SyncRun.objects.filter(
+        status=SyncRun.Status.RUNNING, started_at__lt=started_before
+    ).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="Interrupted: the process running this sync ended before it finished. "
+        "Keys it had not finished keep their previous entries.",
+    )
 
 
 def virtual_keys_sync_now(queryset: Iterable[VirtualKey]) -> SyncRun:

@@ -324,3 +324,20 @@ def test_providers_are_fetched_concurrently(fake, monkeypatch):
     run = catalog_sync()
     assert run.keys_failed == 0, run.error
     assert run.added == 4
+
+
+def test_a_run_left_running_by_a_killed_process_is_closed_by_the_next(fake):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    killed = SyncRun.objects.create(started_at=timezone.now() - timedelta(hours=2))
+    recent = SyncRun.objects.create(started_at=timezone.now() - timedelta(minutes=5))
+    key(fake, "one", models("a"))
+    catalog_sync()
+    killed.refresh_from_db()
+    recent.refresh_from_db()
+    assert killed.status == SyncRun.Status.FAILED
+    assert killed.finished_at is not None
+    assert "Interrupted" in killed.error
+    assert recent.status == SyncRun.Status.RUNNING  # may still be running elsewhere
