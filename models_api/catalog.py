@@ -104,18 +104,33 @@ def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[R
     Clients such as IDEs ask on every prompt; a sync or a virtual-key change bumps the
     generation, so a cached page never outlives the data behind it by more than the TTL.
     """
+    return _cached(
+        ("list", sorted(params.items())), access, lambda: catalog_list(access=access, params=params)
+    )
+
+
+def catalog_retrieve_cached(*, access: Access, public_id: str) -> tuple[RenderedJSON, str]:
+    """catalog_retrieve, cached like catalog_list_cached; a NotFound is not cached."""
+    return _cached(
+        ("retrieve", public_id),
+        access,
+        lambda: catalog_retrieve(access=access, public_id=public_id),
+    )
+
+
+def _cached(what, access: Access, build) -> tuple[RenderedJSON, str]:
     key = cache_key(
         "catalog",
         catalog_generation(),
         access.all_virtual_keys,
         sorted(access.virtual_key_ids),
         access.model_patterns,
-        sorted(params.items()),
+        what,
     )
     body = cache.get(key)
     if body is not None:
         return RenderedJSON(body), HIT
-    body = RenderedJSON.of(catalog_list(access=access, params=params))
+    body = RenderedJSON.of(build())
     cache.set(key, bytes(body), CATALOG_CACHE_SECONDS)
     return body, MISS
 

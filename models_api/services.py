@@ -56,4 +56,5 @@ def model_retrieve(*, api_key: ApiKey | None, route: Route, model_id: str) -> tu
         )
     if settings.GATEWAY_CONTROL_PLANE_URL:
         return control_plane.control_plane_retrieve(api_key=api_key, route=route, model_id=model_id)
-    return catalog.catalog_retrieve(access=access, public_id=model_id), {}
+    body, status = catalog.catalog_retrieve_cached(access=access, public_id=model_id)
+    return body, {"x-portkey-cache-status": status}

@@ -393,8 +393,13 @@ def test_catalog_pages_are_cached_until_the_catalog_changes(client, monkeypatch)
     assert first["x-portkey-cache-status"] == "MISS"
     assert [m["id"] for m in first.json()["data"]] == ["@cat/first"]
     assert get(client, x_portkey_api_key=key)["x-portkey-cache-status"] == "HIT"
+    one = get(client, "/v1/models/@cat/first", x_portkey_api_key=key)
+    assert (one.json()["id"], one["x-portkey-cache-status"]) == ("@cat/first", "MISS")
+    again = get(client, "/v1/models/@cat/first", x_portkey_api_key=key)
+    assert again["x-portkey-cache-status"] == "HIT"
 
     CatalogEntryFactory(virtual_key=vk, model_id="second")  # an admin-style save
+    assert get(client, "/v1/models/@cat/second", x_portkey_api_key=key).status_code == 200
     ids = [m["id"] for m in get(client, x_portkey_api_key=key).json()["data"]]
     assert ids == ["@cat/first", "@cat/second"]
 
