@@ -3,10 +3,6 @@
 import re
 from collections.abc import Mapping
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
 from models_api import http
 from models_api.providers import common
 from models_api.providers.base import EMPTY, Model, ModelList, Target
@@ -18,11 +14,17 @@ SIGNED_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
 class SigV4Signer:
     """A requests auth callable: signs each prepared request, so every retry is signed anew."""
 
-    def __init__(self, credentials: Credentials, region: str):
-        self.credentials = credentials
+    def __init__(self, key_id: str, secret: str, token: str | None, region: str):
+        # botocore is imported on first use: it adds ~10 MB to every worker otherwise.
+        from botocore.credentials import Credentials
+
+        self.credentials = Credentials(key_id, secret, token)
         self.region = region
 
     def __call__(self, request):
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
         signed = AWSRequest(method=request.method, url=request.url, data=request.body or b"")
         SigV4Auth(self.credentials, "bedrock", self.region).add_auth(signed)
         for name in SIGNED_HEADERS:
@@ -70,7 +72,7 @@ class BedrockClient(common.Client):
             headers = {"Authorization": f"Bearer {target.credential}"}
             return http.get_json(url, provider=self.slug, headers=headers, params=params)
         token = target.options.get("aws_session_token") or None
-        signer = SigV4Signer(Credentials(key_id, target.credential, token), region)
+        signer = SigV4Signer(key_id, target.credential, token, region)
         return http.get_json(
             url,
             provider=self.slug,
