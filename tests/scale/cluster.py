@@ -14,6 +14,8 @@ from pathlib import Path
 import requests
 from cryptography.fernet import Fernet
 
+from benchmarks.processes import children
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -146,21 +148,6 @@ class Gateway(Child):
 
     def workers(self) -> list[int]:
         return children(self.pid)
-
-
-def children(pid: int) -> list[int]:
-    """Pids whose parent is `pid` (gunicorn's workers), read from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # The command name may hold spaces; the parent pid follows its closing ')'.
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return sorted(found)
 
 
 def manage(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
