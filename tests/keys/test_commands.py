@@ -197,3 +197,38 @@ def test_revoke_by_the_full_leaked_key():
     assert lines[-1] == f"revoked {api_key.prefix}"
     api_key.refresh_from_db()
     assert not api_key.is_active
+
+
+def test_command_changes_are_in_the_admin_log(monkeypatch):
+    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+
+    from keys.audit import COMMAND_USER
+    from keys.models import ApiKey, VirtualKey
+
+    monkeypatch.setenv("AUDIT_CRED", "sk-audit-credential-1234")
+    call_command(
+        "create_virtual_key",
+        "--name",
+        "Audit VK",
+        "--provider",
+        "openai",
+        "--credential-env",
+        "AUDIT_CRED",
+        stdout=io.StringIO(),
+    )
+    call_command("create_api_key", "--name", "audited", "--all", stdout=io.StringIO())
+    api_key = ApiKey.objects.get(name="audited")
+    call_command("revoke_api_key", api_key.prefix, stdout=io.StringIO())
+    entries = {
+        (e.object_repr, e.action_flag, e.change_message, e.user.username)
+        for e in LogEntry.objects.select_related("user")
+    }
+    vk = VirtualKey.objects.get(name="Audit VK")
+    assert (str(vk), ADDITION, "Created with create_virtual_key.", COMMAND_USER) in entries
+    assert (str(api_key), ADDITION, "Created with create_api_key.", COMMAND_USER) in entries
+    assert (str(api_key), CHANGE, "Revoked with revoke_api_key.", COMMAND_USER) in entries
+    assert "sk-audit-credential-1234" not in repr(entries)
+    from django.contrib.auth import get_user_model
+
+    author = get_user_model().objects.get(username=COMMAND_USER)
+    assert not author.is_active and not author.has_usable_password()

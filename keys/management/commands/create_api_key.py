@@ -5,6 +5,7 @@ from argparse import ArgumentTypeError
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from keys.audit import command_record
 from keys.services import api_key_create, error_text
 
 
@@ -71,6 +72,7 @@ class Command(BaseCommand):
                 )
             )
         expiry = api_key.expires_at.isoformat() if api_key.expires_at else "never"
+        command_record([api_key], added=True, message="Created with create_api_key.")
         self.stdout.write(
             self.style.SUCCESS(f"Created API key {api_key.name!r} ({api_key.prefix}…)")
         )

@@ -7,6 +7,7 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from keys.audit import command_record
 from keys.services import error_text, parse_options, virtual_key_create
 
 
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(error_text(exc)) from None
+        command_record([virtual_key], added=True, message="Created with create_virtual_key.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created virtual key {virtual_key.name!r} for {virtual_key.provider} "

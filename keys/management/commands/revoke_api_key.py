@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from keys.audit import command_record
 from keys.services import api_key_find_one, api_key_revoke, error_text
 
 
@@ -21,4 +22,5 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(error_text(exc)) from None
         api_key_revoke(api_key=api_key)
+        command_record([api_key], added=False, message="Revoked with revoke_api_key.")
         self.stdout.write(f"revoked {api_key.prefix}")

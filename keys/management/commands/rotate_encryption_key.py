@@ -2,7 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from keys.audit import command_record
 from keys.crypto import DecryptionError
+from keys.models import VirtualKey
 from keys.services import credentials_rotate
 
 
@@ -18,4 +20,9 @@ class Command(BaseCommand):
             count = credentials_rotate()
         except DecryptionError as exc:
             raise CommandError(f"{exc} Nothing was changed.") from None
+        command_record(
+            VirtualKey.objects.exclude(credential_encrypted=""),
+            added=False,
+            message="Credential re-encrypted with rotate_encryption_key.",
+        )
         self.stdout.write(self.style.SUCCESS(f"re-encrypted {count} credentials"))
