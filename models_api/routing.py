@@ -124,7 +124,7 @@ def _pick(name: str, header_value: str, config_value: str) -> str:
 
 
 def _provider_and_virtual_key(provider: str, virtual_key: str) -> tuple[str, str]:
-    from models_api.providers import provider_names
+    from models_api.providers import PROVIDERS, provider_names
 
     if provider.startswith("@"):
         slug = provider[1:]
@@ -140,7 +140,7 @@ def _provider_and_virtual_key(provider: str, virtual_key: str) -> tuple[str, str
             "Virtual key slugs contain only letters, digits, '-' and '_'.",
             param="x-portkey-virtual-key",
         )
-    if provider and provider not in provider_names():
+    if provider and provider not in PROVIDERS:
         raise InvalidRequest(
             f"Unknown provider {provider[:60]!r}. Valid providers: {', '.join(provider_names())}.",
             param="x-portkey-provider",

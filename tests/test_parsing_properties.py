@@ -125,7 +125,10 @@ def test_credential_round_trips_and_never_shows_in_repr(token):
     assert route.credential == ("" if token == "OPENAI_API_KEY" else forwarded)
     config = json.dumps({"provider": "openai", "api_key": token})
     assert read({"x-portkey-config": config}).credential == forwarded
-    assert token not in repr(route) and token not in str(route)
+    # A token that is itself part of the repr's fixed text ("virtual_") proves nothing.
+    shown = repr(Route(provider=route.provider, virtual_key=route.virtual_key))
+    if token not in shown:
+        assert token not in repr(route) and token not in str(route)
 
 
 @BOUNDED
