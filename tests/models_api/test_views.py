@@ -34,6 +34,15 @@ def key():
     return make_api_key()[1]
 
 
+def caller_headers(key: str) -> dict:
+    """A gateway key, the openai provider, and the caller's own provider credential."""
+    return {
+        "x_portkey_api_key": key,
+        "x_portkey_provider": "openai",
+        "authorization": "Bearer sk-caller",
+    }
+
+
 def get(client, path="/v1/models", **headers):
     return client.get(path, headers=headers)
 
@@ -91,11 +100,7 @@ def test_health_endpoints(client):
 @responses.activate
 def test_provider_route_normalises_and_caches(client, key):
     responses.get(OPENAI, json=OPENAI_BODY)
-    headers = {
-        "x_portkey_api_key": key,
-        "x_portkey_provider": "openai",
-        "authorization": "Bearer sk-caller",
-    }
+    headers = caller_headers(key)
     first = get(client, **headers)
     assert first.status_code == 200, first.content
     assert first.json() == {"object": "list", "provider": "openai", "data": OPENAI_BODY["data"]}
@@ -130,11 +135,7 @@ def test_stale_answer_when_upstream_fails(client, key, settings, monkeypatch):
     settings.GATEWAY_MODELS_CACHE_TTL = 60
     settings.GATEWAY_MODELS_STALE_TTL = 3600
     responses.get(OPENAI, json=OPENAI_BODY)
-    headers = {
-        "x_portkey_api_key": key,
-        "x_portkey_provider": "openai",
-        "authorization": "Bearer sk-caller",
-    }
+    headers = caller_headers(key)
     assert get(client, **headers).status_code == 200
 
     import models_api.cache as cache_module
@@ -153,11 +154,7 @@ def test_expired_entry_past_stale_window_gives_502(client, key, settings, monkey
     settings.GATEWAY_MODELS_CACHE_TTL = 60
     settings.GATEWAY_MODELS_STALE_TTL = 100
     responses.get(OPENAI, json=OPENAI_BODY)
-    headers = {
-        "x_portkey_api_key": key,
-        "x_portkey_provider": "openai",
-        "authorization": "Bearer sk-caller",
-    }
+    headers = caller_headers(key)
     get(client, **headers)
     import models_api.cache as cache_module
 
@@ -172,11 +169,7 @@ def test_expired_entry_past_stale_window_gives_502(client, key, settings, monkey
 def test_cache_disabled(client, key, settings):
     settings.GATEWAY_MODELS_CACHE_TTL = 0
     responses.get(OPENAI, json=OPENAI_BODY)
-    headers = {
-        "x_portkey_api_key": key,
-        "x_portkey_provider": "openai",
-        "authorization": "Bearer sk-caller",
-    }
+    headers = caller_headers(key)
     assert get(client, **headers)["x-portkey-cache-status"] == "DISABLED"
     assert get(client, **headers)["x-portkey-cache-status"] == "DISABLED"
     assert len(responses.calls) == 2
