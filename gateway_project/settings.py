@@ -98,12 +98,14 @@ MIDDLEWARE = [
     "models_api.middleware.GatewayHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.common.CommonMiddleware",  # ALLOWED_HOSTS, Content-Length
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # /v1/ requests leave here for their view: what follows serves the admin console.
+    "models_api.middleware.ApiRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -160,6 +162,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["keys.throttling.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["models_api.rendering.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "models_api.rendering.JSONNegotiation",
     "EXCEPTION_HANDLER": "models_api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -129,9 +129,9 @@ def _cached(what, access: Access, build) -> tuple[RenderedJSON, str]:
     )
     body = cache.get(key)
     if body is not None:
-        return RenderedJSON(body), HIT
-    body = RenderedJSON.of(build())
-    cache.set(key, bytes(body), CATALOG_CACHE_SECONDS)
+        return body, HIT
+    body = RenderedJSON.of(build()).with_gzip()
+    cache.set(key, body, CATALOG_CACHE_SECONDS)
     return body, MISS
 
 

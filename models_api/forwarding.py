@@ -87,7 +87,7 @@ def provider_models_list(
         listing = client.list_models(target, query)
         models = [m.as_dict() for m in listing.models]
         body = {"object": "list", "provider": target.provider, "data": models}
-        return RenderedJSON.of({**body, **listing.paging})
+        return RenderedJSON.of({**body, **listing.paging}).with_gzip()
 
     body, status = _fetch("list", target, sorted(query.items()), fetch, route)
     if access.model_patterns:
@@ -108,7 +108,7 @@ def provider_model_retrieve(
         "retrieve",
         target,
         model_id,
-        lambda: RenderedJSON.of(client.retrieve_model(target, model_id).as_dict()),
+        lambda: RenderedJSON.of(client.retrieve_model(target, model_id).as_dict()).with_gzip(),
         route,
     )
     return body, {"x-portkey-provider": target.provider, "x-portkey-cache-status": status}

@@ -1,15 +1,28 @@
-"""JSON rendering with orjson: faster than the standard library on large model lists."""
+"""JSON rendering with orjson, and responses that carry a body compressed once, when cached."""
+
+import gzip
 
 import orjson
+from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
+from django.utils.cache import patch_vary_headers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
+
+# As Django's GZipMiddleware: a shorter body is not worth compressing.
+GZIP_MIN_BYTES = 200
+GZIP_LEVEL = 6  # the level Django's GZipMiddleware uses
 
 
 class RenderedJSON(bytes):
     """A body already rendered to JSON (cached that way): written out as it is.
 
     Caching rendered bytes instead of Python objects saves the unpickling and the rendering
-    on every cache hit, the largest costs of a cached answer.
+    on every cache hit, the largest costs of a cached answer. A body about to be cached is
+    also compressed once (`with_gzip`), so a hit does not gzip the same bytes again.
     """
+
+    gzipped: bytes | None = None
 
     @classmethod
     def of(cls, data) -> "RenderedJSON":
@@ -17,6 +30,32 @@ class RenderedJSON(bytes):
 
     def data(self):
         return orjson.loads(bytes(self))  # orjson takes exact bytes, not subclasses
+
+    def with_gzip(self) -> "RenderedJSON":
+        """This body with its gzip form attached, when compressing makes it smaller."""
+        if self.gzipped is None and len(self) >= GZIP_MIN_BYTES:
+            # mtime=0: the same body always compresses to the same bytes.
+            compressed = gzip.compress(self, compresslevel=GZIP_LEVEL, mtime=0)
+            if len(compressed) < len(self):
+                self.gzipped = compressed
+        return self
+
+
+def json_response(request, body, *, headers: dict | None = None) -> HttpResponse:
+    """A 200 JSON response; a precompressed body is sent gzipped when the client accepts it.
+
+    GZipMiddleware leaves a response that already has a Content-Encoding alone, and compresses
+    the rest (bodies built for this request) as before.
+    """
+    if not isinstance(body, RenderedJSON):
+        body = RenderedJSON.of(body)
+    response = HttpResponse(body, content_type="application/json", headers=headers)
+    if body.gzipped is not None:
+        patch_vary_headers(response, ("Accept-Encoding",))
+        if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            response.content = body.gzipped
+            response["Content-Encoding"] = "gzip"
+    return response  # CommonMiddleware sets Content-Length
 
 
 class JSONRenderer(BaseRenderer):
@@ -30,3 +69,23 @@ class JSONRenderer(BaseRenderer):
         if isinstance(data, RenderedJSON):
             return bytes(data)
         return orjson.dumps(data)
+
+
+class JSONNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, minus its Accept parsing for what SDKs and curl send.
+
+    For no Accept, `*/*`, or exactly the first renderer's type (`application/json` for the
+    models routes), and no ?format=, DRF's rules pick the first renderer: found here without
+    parsing media types. Any other Accept goes through DRF's rules as before, 406 included.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT", "*/*").strip()
+        first = renderers[0]
+        if (
+            accept in ("*/*", first.media_type)
+            and format_suffix is None
+            and "format" not in request.GET
+        ):
+            return first, first.media_type  # what DRF's rules give for these
+        return super().select_renderer(request, renderers, format_suffix)

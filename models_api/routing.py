@@ -1,5 +1,6 @@
 """Read the x-portkey-* request headers once into a Route (DESIGN section 4)."""
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -59,8 +60,13 @@ def valid_trace_id(value: str) -> bool:
     return bool(TRACE_ID.match(value))
 
 
-def _header(request, name: str) -> str:
-    value = request.META.get("HTTP_" + name.upper().replace("-", "_"), "")
+@functools.cache
+def _meta_name(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+def _header(meta: Mapping[str, str], name: str) -> str:
+    value = meta.get(_meta_name(name), "")
     if len(value) > MAX_HEADER_LENGTH:
         raise InvalidRequest(
             f"Header {name} is too long (over {MAX_HEADER_LENGTH} characters).", param=name
@@ -86,8 +92,8 @@ def _single(name: str, value: str) -> str:
     return value
 
 
-def _config(request) -> dict:
-    raw = _header(request, "x-portkey-config")
+def _config(meta: Mapping[str, str]) -> dict:
+    raw = _header(meta, "x-portkey-config")
     if not raw:
         return {}
     if SAVED_CONFIG_ID.match(raw):
@@ -175,13 +181,14 @@ def trusted_base_url(value: str, *, param: str) -> str:
 
 def route_read(request) -> Route:
     """Every x-portkey-* header the models routes use, validated; raises InvalidRequest."""
-    config = _config(request)
+    meta = request.META  # once: on a DRF request every attribute read is a proxied lookup
+    config = _config(meta)
     provider, virtual_key = _provider_and_virtual_key(
         _pick(
             "provider",
             _single(
                 "x-portkey-provider",
-                _ascii("x-portkey-provider", _header(request, "x-portkey-provider")),
+                _ascii("x-portkey-provider", _header(meta, "x-portkey-provider")),
             ),
             config.get("provider", ""),
         ),
@@ -189,24 +196,24 @@ def route_read(request) -> Route:
             "virtual-key",
             _single(
                 "x-portkey-virtual-key",
-                _ascii("x-portkey-virtual-key", _header(request, "x-portkey-virtual-key")),
+                _ascii("x-portkey-virtual-key", _header(meta, "x-portkey-virtual-key")),
             ),
             config.get("virtual_key", ""),
         ),
     )
     custom_host = _pick(
-        "custom-host", _header(request, "x-portkey-custom-host"), config.get("custom_host", "")
+        "custom-host", _header(meta, "x-portkey-custom-host"), config.get("custom_host", "")
     )
     if custom_host:
         custom_host = trusted_base_url(custom_host, param="x-portkey-custom-host")
 
-    trace_id = _header(request, "x-portkey-trace-id")
+    trace_id = _header(meta, "x-portkey-trace-id")
     if trace_id and not valid_trace_id(trace_id):
         raise InvalidRequest(
             "Header x-portkey-trace-id must be 1-128 letters, digits or . _ : -",
             param="x-portkey-trace-id",
         )
-    refresh = _header(request, "x-portkey-cache-force-refresh").lower()
+    refresh = _header(meta, "x-portkey-cache-force-refresh").lower()
     if refresh not in ("", "true", "false"):
         raise InvalidRequest(
             "Header x-portkey-cache-force-refresh must be true or false.",
@@ -215,13 +222,13 @@ def route_read(request) -> Route:
 
     options = {}
     for name, key in OPTION_HEADERS.items():
-        value = _header(request, f"x-portkey-{name}")
+        value = _header(meta, f"x-portkey-{name}")
         if value:
             options[key] = _ascii(f"x-portkey-{name}", value)
     return Route(
         provider=provider,
         virtual_key=virtual_key,
-        credential=_credential(request, config),
+        credential=_credential(request, meta, config),
         gateway_key=presented_gateway_key(request) or "",
         custom_host=custom_host,
         options=MappingProxyType(options),
@@ -230,10 +237,10 @@ def route_read(request) -> Route:
     )
 
 
-def _credential(request, config: dict) -> str:
+def _credential(request, meta: Mapping[str, str], config: dict) -> str:
     """The caller's provider credential: config api_key, a provider-specific header, or Bearer."""
     for name in CREDENTIAL_HEADERS:
-        value = _header(request, f"x-portkey-{name}")
+        value = _header(meta, f"x-portkey-{name}")
         if value:
             return _sendable(value, f"x-portkey-{name}")
     param = "x-portkey-config" if config.get("api_key") else "authorization"

@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from rest_framework.permissions import BasePermission
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from models_api import services
 from models_api.errors import InvalidRequest
+from models_api.rendering import json_response
 from models_api.routing import route_read
 from models_api.schema import model_retrieve_schema, models_list_schema
 
@@ -52,7 +52,7 @@ class ModelsView(APIView):
         body, headers = services.models_list(
             api_key=request.auth, route=route_read(request), query=query_params(request)
         )
-        return Response(body, headers=headers)
+        return json_response(request, body, headers=headers)
 
 
 class ModelView(APIView):
@@ -63,4 +63,4 @@ class ModelView(APIView):
         body, headers = services.model_retrieve(
             api_key=request.auth, route=route_read(request), model_id=model_id_check(model_id)
         )
-        return Response(body, headers=headers)
+        return json_response(request, body, headers=headers)

@@ -1,0 +1,116 @@
+"""Cached answers are gzipped once, when cached, and sent as such to clients that accept gzip."""
+
+import gzip
+import json
+import random
+
+import pytest
+import responses
+
+from models_api import rendering
+from models_api.rendering import RenderedJSON
+from tests.factories import VirtualKeyFactory, make_api_key
+from tests.test_performance import catalog
+
+pytestmark = pytest.mark.django_db
+
+GZIP = {"Accept-Encoding": "gzip, deflate"}
+
+
+@pytest.fixture
+def compress_calls(monkeypatch):
+    calls = []
+    real = rendering.gzip.compress
+
+    def counting(data, *args, **kwargs):
+        calls.append(len(data))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(rendering.gzip, "compress", counting)
+    return calls
+
+
+@pytest.fixture
+def scoped():
+    virtual_key = VirtualKeyFactory(base_url="https://api.openai.com/v1")
+    catalog(virtual_key, 30)
+    _, raw = make_api_key(virtual_keys=[virtual_key])
+    return virtual_key, raw
+
+
+def vary(response) -> set[str]:
+    return {part.strip().lower() for part in response.get("Vary", "").split(",") if part.strip()}
+
+
+def test_catalog_page_is_compressed_once_and_served_gzipped(client, scoped, compress_calls):
+    _, raw = scoped
+    plain = client.get("/v1/models", headers={"x-portkey-api-key": raw})
+    assert plain.status_code == 200
+    assert plain["x-portkey-cache-status"] == "MISS"
+    assert not plain.has_header("Content-Encoding")
+    assert "accept-encoding" in vary(plain)
+    expected = json.loads(plain.content)
+    assert len(expected["data"]) == 30
+
+    answers = [client.get("/v1/models", headers={"x-portkey-api-key": raw, **GZIP}) for _ in "ab"]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer["x-portkey-cache-status"] == "HIT"
+        assert answer["Content-Encoding"] == "gzip"
+        assert answer["Content-Type"] == "application/json"
+        assert int(answer["Content-Length"]) == len(answer.content)
+        assert len(answer.content) < len(plain.content)
+        assert json.loads(gzip.decompress(answer.content)) == expected
+    # One compression, when the page was cached; the hits send those bytes as they are.
+    assert compress_calls == [len(plain.content)]
+    assert answers[0].content == answers[1].content
+
+
+def test_client_without_gzip_gets_the_plain_cached_body(client, scoped):
+    _, raw = scoped
+    client.get("/v1/models", headers={"x-portkey-api-key": raw, **GZIP})
+    answer = client.get("/v1/models", headers={"x-portkey-api-key": raw, "Accept-Encoding": "br"})
+    assert answer["x-portkey-cache-status"] == "HIT"
+    assert not answer.has_header("Content-Encoding")
+    assert int(answer["Content-Length"]) == len(answer.content)
+    assert len(json.loads(answer.content)["data"]) == 30
+
+
+@responses.activate
+def test_provider_route_cached_list_is_gzipped_once(client, scoped, compress_calls):
+    virtual_key, raw = scoped
+    models = [{"id": f"gpt-{n}", "object": "model", "owned_by": "openai"} for n in range(20)]
+    responses.get("https://api.openai.com/v1/models", json={"object": "list", "data": models})
+    headers = {"x-portkey-api-key": raw, "x-portkey-virtual-key": virtual_key.slug, **GZIP}
+    first = client.get("/v1/models", headers=headers)
+    second = client.get("/v1/models", headers=headers)
+    assert (first["x-portkey-cache-status"], second["x-portkey-cache-status"]) == ("MISS", "HIT")
+    for answer in (first, second):
+        assert answer["Content-Encoding"] == "gzip"
+        body = json.loads(gzip.decompress(answer.content))
+        assert [m["id"] for m in body["data"]] == [m["id"] for m in models]
+    assert len(compress_calls) == 1
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_list_filtered_per_request_is_still_gzipped_by_the_middleware(client):
+    virtual_key = VirtualKeyFactory(base_url="https://api.openai.com/v1")
+    _, raw = make_api_key(virtual_keys=[virtual_key], model_patterns=["gpt-1*"])
+    models = [{"id": f"gpt-{n}", "object": "model", "owned_by": "openai"} for n in range(20)]
+    responses.get("https://api.openai.com/v1/models", json={"object": "list", "data": models})
+    headers = {"x-portkey-api-key": raw, "x-portkey-virtual-key": virtual_key.slug, **GZIP}
+    answer = client.get("/v1/models", headers=headers)
+    assert answer.status_code == 200
+    assert answer["Content-Encoding"] == "gzip"
+    ids = [m["id"] for m in json.loads(gzip.decompress(answer.content))["data"]]
+    assert ids == ["gpt-1", *(f"gpt-{n}" for n in range(10, 20))]
+
+
+def test_short_or_incompressible_bodies_are_not_gzipped():
+    assert RenderedJSON.of({"id": "x"}).with_gzip().gzipped is None
+    large = RenderedJSON.of({"data": ["model"] * 100}).with_gzip()
+    assert gzip.decompress(large.gzipped) == bytes(large)
+    # Random bytes do not shrink: the gzip form would be larger, so none is kept.
+    noise = RenderedJSON(random.Random(0).randbytes(512)).with_gzip()
+    assert noise.gzipped is None
