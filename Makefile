@@ -7,7 +7,7 @@ PORT ?= 8787
 # gthread: /v1/models mostly waits on providers, the cache or the database, so threads
 # overlap that waiting cheaply; one worker per core keeps CPU-bound JSON work parallel.
 WORKERS ?= 2
-THREADS ?= 8
+THREADS ?= 4
 
 .PHONY: run serve test test-browser lint format env migrate bench clean
 
