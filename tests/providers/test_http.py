@@ -262,3 +262,54 @@ def test_signing_auth_runs_on_every_attempt(mocked):
 def test_settings_are_read_at_call_time(settings):
     settings.GATEWAY_UPSTREAM_TIMEOUT = 0.5
     assert http.new_deadline() - time.monotonic() == pytest.approx(0.5, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            b'{"data": [{"id": "m", "created": 1715367049}]}',
+            {"data": [{"id": "m", "created": 1715367049}]},
+        ),
+        # What orjson refuses but JSON parsers accept: the standard library still reads it.
+        ('{"id": "m"}'.encode("utf-16"), {"id": "m"}),
+        (
+            b'{"id": "m", "score": NaN}',
+            {"id": "m", "score": pytest.approx(float("nan"), nan_ok=True)},
+        ),
+    ],
+)
+def test_json_bodies_orjson_or_the_standard_library(mocked, body, expected):
+    mocked.get(URL, body=body, content_type="application/json")
+    assert _get() == expected
+
+
+def test_a_body_neither_parser_reads_is_a_502(mocked):
+    mocked.get(URL, body=b'{"data": [', content_type="application/json")
+    with pytest.raises(BadGateway, match="not JSON"):
+        _get()
+
+
+def test_environment_is_read_once_without_a_proxy(monkeypatch):
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corporate.pem")
+    session = requests.Session()
+    http._environment_read_once(session)
+    assert session.trust_env is False  # no per-call scan of os.environ or ~/.netrc
+    assert session.verify == "/etc/ssl/corporate.pem"
+
+
+def test_with_a_proxy_requests_keeps_reading_the_environment(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal.test:3128")
+    session = requests.Session()
+    http._environment_read_once(session)
+    assert session.trust_env is True  # so NO_PROXY is still honoured per host
+    assert session.verify is True
