@@ -38,6 +38,21 @@ def _lock_for(key: str) -> threading.Lock:
         return lock
 
 
+def cached_once(key: str, build: Callable[[], Any], ttl: int) -> tuple[Any, str]:
+    """(value, HIT or MISS) for a value kept `ttl` seconds; concurrent misses in a process
+    build it once, so an expiring page is not rebuilt by every thread at the same moment."""
+    value = cache.get(key)
+    if value is not None:
+        return value, HIT
+    with _lock_for(key):
+        value = cache.get(key)
+        if value is not None:
+            return value, HIT  # another thread built it while this one waited
+        value = build()
+        cache.set(key, value, ttl)
+        return value, MISS
+
+
 def _servable_when_stale(error: GatewayError) -> bool:
     # Upstream outages and throttling, not a provider saying the credential is wrong.
     return error.status >= 500 or error.status == 429

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 
 from models_api.access import Access
-from models_api.cache import HIT, MISS, cache_key
+from models_api.cache import cache_key, cached_once
 from models_api.errors import InvalidRequest, NotFound
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
@@ -127,12 +127,7 @@ def _cached(what, access: Access, build) -> tuple[RenderedJSON, str]:
         access.model_patterns,
         what,
     )
-    body = cache.get(key)
-    if body is not None:
-        return body, HIT
-    body = RenderedJSON.of(build()).with_gzip()
-    cache.set(key, body, CATALOG_CACHE_SECONDS)
-    return body, MISS
+    return cached_once(key, lambda: RenderedJSON.of(build()).with_gzip(), CATALOG_CACHE_SECONDS)
 
 
 def catalog_generation() -> int:

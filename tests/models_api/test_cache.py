@@ -1,0 +1,43 @@
+"""cached_once: one build per key and process, however many threads miss at once."""
+
+import threading
+import time
+
+from django.core.cache import cache
+
+from models_api.cache import HIT, MISS, cached_once
+
+
+def test_concurrent_misses_build_once_and_the_rest_hit():
+    cache.clear()
+    builds = []
+    start = threading.Barrier(8)
+    answers = []
+
+    def build():
+        builds.append(threading.get_ident())
+        time.sleep(0.2)  # long enough for every other thread to arrive and wait
+        return b"page"
+
+    def ask():
+        start.wait()
+        answers.append(cached_once("test:page", build, 5))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(builds) == 1
+    assert sorted(status for _, status in answers) == [HIT] * 7 + [MISS]
+    assert {value for value, _ in answers} == {b"page"}
+    assert cached_once("test:page", build, 5) == (b"page", HIT)
+
+
+def test_value_expires_after_its_ttl():
+    cache.clear()
+    values = iter([b"first", b"second"])
+    assert cached_once("test:ttl", lambda: next(values), 1) == (b"first", MISS)
+    assert cached_once("test:ttl", lambda: next(values), 1) == (b"first", HIT)
+    cache.delete("test:ttl")  # what the TTL does, without waiting for it
+    assert cached_once("test:ttl", lambda: next(values), 1) == (b"second", MISS)
