@@ -113,6 +113,8 @@ def opt_str(value: object) -> str | None:
 
 
 def opt_int(value: object) -> int | None:
+    if type(value) is int:  # the usual case, and exact; bool is not int's type
+        return value
     number = opt_float(value)
     return int(number) if number is not None else None
 

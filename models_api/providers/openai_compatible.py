@@ -174,20 +174,25 @@ class OpenAICompatibleClient(common.Client):
 
 def _capabilities(item: dict) -> tuple[str, ...]:
     """Mistral's capability flags, or the supports_* flags of Fireworks and the HF router."""
-    supports = (
-        k.removeprefix("supports_")
-        for k, v in item.items()
-        if k.startswith("supports_") and v is True
-    )
-    return common.flags(item.get("capabilities")) + tuple(supports)
+    flags = common.flags(item["capabilities"]) if "capabilities" in item else ()
+    supports = tuple(
+        k[9:] for k, v in item.items() if v is True and k.startswith("supports_")
+    )  # len("supports_") == 9
+    return flags + supports if supports else flags
+
+
+CONTEXT_KEYS = ("context_length", "max_context_length", "context_window", "max_model_len")
 
 
 def _context_length(item: dict) -> int | None:
-    for key in ("context_length", "max_context_length", "context_window", "max_model_len"):
-        if (value := common.opt_int(item.get(key))) is not None:
-            return value
+    for key in CONTEXT_KEYS:
+        value = item.get(key)
+        if value is not None and (number := common.opt_int(value)) is not None:
+            return number
     # The Hugging Face router lists each serving provider's window; the largest is reachable.
-    providers = item.get("providers") if isinstance(item.get("providers"), list) else []
+    providers = item.get("providers")
+    if not isinstance(providers, list):
+        return None
     windows = [common.opt_int(p.get("context_length")) for p in providers if isinstance(p, dict)]
     return max((w for w in windows if w is not None), default=None)
 

@@ -43,3 +43,22 @@ def test_credential_parameters_are_refused(name):
 
 def test_other_parameters_pass_through():
     assert common.pass_through({"limit": "5", "q": "a"}, provider="p") == {"limit": "5", "q": "a"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (8192, 8192),
+        (12345678901234567891, 12345678901234567891),  # exact, not through a float
+        ("8192", 8192),
+        (3.9, 3),
+        (True, None),
+        ("n/a", None),
+        (None, None),
+        ([], None),
+    ],
+)
+def test_opt_int(value, expected):
+    result = common.opt_int(value)
+    assert result == expected
+    assert result is None or type(result) is int
