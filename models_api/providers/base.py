@@ -27,9 +27,14 @@ class Target:
         return f"Target(provider={self.provider!r}, base_url={self.base_url!r})"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Model:
-    """One model, normalised to OpenAI's shape plus the metadata the provider gave."""
+    """One model, normalised to OpenAI's shape plus the metadata the provider gave.
+
+    Treat it as immutable. It is not declared frozen because a frozen dataclass sets each
+    field through object.__setattr__: 1.4 instead of 0.4 us a model, on every model of every
+    uncached list and sync.
+    """
 
     id: str
     created: int = 0
