@@ -38,9 +38,60 @@ def added_latency(upstream: list[Result], gateway: list[Result]) -> str:
     lines = []
     for alone, through in zip(upstream, gateway, strict=True):
         lines.append(
-            f"  {alone.connections:>3} connections: p50 +{through.p50_ms - alone.p50_ms:.2f} ms"
+            f"  {alone.connections:>3} connections: p50 {through.p50_ms - alone.p50_ms:+.2f} ms"
             f" ({alone.p50_ms:.2f} -> {through.p50_ms:.2f}),"
-            f" p99 +{through.p99_ms - alone.p99_ms:.2f} ms"
+            f" p99 {through.p99_ms - alone.p99_ms:+.2f} ms"
             f" ({alone.p99_ms:.2f} -> {through.p99_ms:.2f})"
         )
     return "\n".join(lines)
+
+
+def _at(row: Row, connections: int) -> Result:
+    return next(r for r in row.results if r.connections == connections)
+
+
+def targets(alone: Row, rows: list[Row], uncached: Row, figures: dict, api_keys: int) -> str:
+    """Each target of the performance issue against this run's figures: met or missed."""
+    checks = []
+    for row in rows:
+        if row.label.startswith(("2 catalog, 40", "3 ", "5 ")):
+            result = _at(row, 16)
+            checks.append(
+                (
+                    f"{row.label}: >= 2,000 req/s, p99 < 25 ms, no errors at 16 connections",
+                    f"{result.rps:,.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors",
+                    result.rps >= 2000 and result.p99_ms < 25 and result.errors == 0,
+                )
+            )
+    large = next(row for row in rows if row.label.startswith("2 catalog, 10,000"))
+    checks.append(
+        (
+            "catalog of 10,000 entries gzipped for clients that accept it",
+            large.check,
+            "gzip" in large.check,
+        )
+    )
+    added = _at(uncached, 1).p50_ms - _at(alone, 1).p50_ms
+    checks.append(("route 4 adds < 2 ms at p50 (1 connection)", f"{added:+.2f} ms", added < 2))
+    small_cold, small_warm = figures["auth_us_10"]
+    big_cold, big_warm = figures[f"auth_us_{api_keys}"]
+    checks.append(
+        (
+            f"{api_keys:,} keys cost no more than 10 (uncached; cached; within 1.5x noise)",
+            f"{big_cold:.0f} vs {small_cold:.0f} us; {big_warm:.1f} vs {small_warm:.1f} us",
+            big_cold <= small_cold * 1.5 and big_warm <= small_warm * 1.5,
+        )
+    )
+    checks.append(
+        (
+            "10 providers answering in 200 ms listed in < 400 ms cold",
+            f"{figures['slow_sync_ms']:.0f} ms",
+            figures["slow_sync_ms"] < 400,
+        )
+    )
+    peak = max(row.peak_rss_mb or 0 for row in [*rows, uncached])
+    checks.append(("worker peak memory < 150 MB", f"{peak:.0f} MB", peak < 150))
+    return "\n".join(
+        f"  {'met   ' if met else 'MISSED'} {target}: {measured}"
+        for target, measured, met in checks
+    )
