@@ -64,7 +64,8 @@ def _environment_read_once(new: requests.Session) -> None:
     credentials, which must never reach a provider anyway. With a proxy set, requests keeps
     reading the environment, so NO_PROXY is honoured per host.
     """
-    if urllib.request.getproxies():
+    # getproxies() also lists NO_PROXY (as "no"), which alone configures no proxy.
+    if any(scheme != "no" for scheme in urllib.request.getproxies()):
         return
     new.trust_env = False
     new.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True

@@ -307,6 +307,22 @@ def test_environment_is_read_once_without_a_proxy(monkeypatch):
     assert session.verify == "/etc/ssl/corporate.pem"
 
 
+def test_no_proxy_alone_is_no_proxy(monkeypatch):
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    session = requests.Session()
+    http._environment_read_once(session)
+    assert session.trust_env is False
+
+
 def test_with_a_proxy_requests_keeps_reading_the_environment(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal.test:3128")
     session = requests.Session()
