@@ -290,16 +290,14 @@ def test_a_body_neither_parser_reads_is_a_502(mocked):
         _get()
 
 
-def test_environment_is_read_once_without_a_proxy(monkeypatch):
-    for name in (
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-    ):
+@pytest.fixture
+def proxies_unset(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def test_environment_is_read_once_without_a_proxy(monkeypatch, proxies_unset):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corporate.pem")
     session = requests.Session()
     http._environment_read_once(session)
@@ -307,16 +305,7 @@ def test_environment_is_read_once_without_a_proxy(monkeypatch):
     assert session.verify == "/etc/ssl/corporate.pem"
 
 
-def test_no_proxy_alone_is_no_proxy(monkeypatch):
-    for name in (
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def test_no_proxy_alone_is_no_proxy(monkeypatch, proxies_unset):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     session = requests.Session()
     http._environment_read_once(session)
