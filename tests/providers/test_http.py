@@ -318,3 +318,39 @@ def test_with_a_proxy_requests_keeps_reading_the_environment(monkeypatch):
     http._environment_read_once(session)
     assert session.trust_env is True  # so NO_PROXY is still honoured per host
     assert session.verify is True
+
+
+@pytest.fixture
+def fresh_sessions(monkeypatch):
+    """Sessions built from this test's environment, not the ones the process already holds."""
+    monkeypatch.setattr(http, "_sessions", {})
+
+
+def test_a_configured_proxy_carries_the_call(monkeypatch, mocked, fresh_sessions):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal.test:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    mocked.get(URL, json=OK)
+    assert _get() == OK
+    sent = mocked.calls[0].request.req_kwargs
+    assert sent["proxies"]["https"] == "http://proxy.internal.test:3128"
+    assert sent["stream"] is True
+
+
+def test_no_proxy_still_sends_that_host_direct(monkeypatch, mocked, fresh_sessions):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal.test:3128")
+    monkeypatch.setenv("NO_PROXY", "api.example.test")
+    mocked.get(URL, json=OK)
+    assert _get() == OK
+    assert "https" not in mocked.calls[0].request.req_kwargs["proxies"]
+
+
+def test_without_a_proxy_the_ca_bundle_still_verifies(
+    monkeypatch, mocked, fresh_sessions, proxies_unset
+):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corporate.pem")
+    mocked.get(URL, json=OK)
+    assert _get() == OK
+    sent = mocked.calls[0].request.req_kwargs
+    assert sent["verify"] == "/etc/ssl/corporate.pem"
+    assert sent["proxies"] == {}

@@ -196,3 +196,30 @@ def test_retrieve_without_an_endpoint_searches_the_list(mocked):
 def test_every_spec_declares_its_docs():
     assert all(spec.docs.startswith("https://") for spec in SPECS)
     assert len({spec.slug for spec in SPECS}) == len(SPECS)
+
+
+@pytest.mark.parametrize(
+    ("item", "created", "owned_by"),
+    [
+        (
+            {"id": "gpt-4o", "object": "model", "created": 1715367049, "owned_by": "system"},
+            1715367049,
+            "system",
+        ),
+        (
+            {"id": "org/model", "object": "model", "created": "2024-05-10T18:50:49Z"},
+            1715367049,
+            "org",
+        ),
+        ({"id": "tgi-model", "owned_by": "tgi-model"}, 0, "openai"),
+        ({"id": "no-created"}, 0, "openai"),
+    ],
+)
+def test_plain_openai_item_reads_the_same_as_with_metadata_fields(mocked, item, created, owned_by):
+    """An item with only OpenAI's fields takes a shorter path; any other key takes the full
+    one. Both must give the same model."""
+    url = "https://api.openai.com/v1/models"
+    mocked.get(url, json={"object": "list", "data": [item, {**item, "unknown_field": 1}]})
+    plain, searched = _list("openai").models
+    assert plain == searched
+    assert (plain.id, plain.created, plain.owned_by) == (item["id"], created, owned_by)
