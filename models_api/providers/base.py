@@ -55,14 +55,24 @@ class Model:
             "created": self.created,
             "owned_by": self.owned_by,
         }
-        for key in ("name", "context_length", "max_output_tokens", "input_price", "output_price"):
-            value = getattr(self, key)
-            if value is not None:
-                data[key] = value
-        for key in ("input_modalities", "output_modalities", "capabilities"):
-            value = getattr(self, key)
-            if value:
-                data[key] = list(value)
+        # Attribute by attribute rather than a loop over getattr: this runs for every model
+        # of every uncached list, and most models have none of these fields.
+        if self.name is not None:
+            data["name"] = self.name
+        if self.context_length is not None:
+            data["context_length"] = self.context_length
+        if self.max_output_tokens is not None:
+            data["max_output_tokens"] = self.max_output_tokens
+        if self.input_price is not None:
+            data["input_price"] = self.input_price
+        if self.output_price is not None:
+            data["output_price"] = self.output_price
+        if self.input_modalities:
+            data["input_modalities"] = list(self.input_modalities)
+        if self.output_modalities:
+            data["output_modalities"] = list(self.output_modalities)
+        if self.capabilities:
+            data["capabilities"] = list(self.capabilities)
         return data
 
 
