@@ -8,6 +8,7 @@ import threading
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from time import monotonic, sleep, time
 from urllib.parse import urlsplit
 
@@ -172,12 +173,24 @@ def _prepare(pooled: requests.Session, url, headers, params, auth) -> requests.P
     """
     request = requests.PreparedRequest()
     request.prepare_method("GET")
-    request.prepare_url(url, params)
+    if params:
+        request.prepare_url(url, params)
+    else:
+        request.url = _prepared_url(url)
     request.prepare_headers({**pooled.headers, **headers})
     request.prepare_body(None, None)
     request.prepare_auth(auth, url)
     request.prepare_hooks({})
     return request
+
+
+@lru_cache(maxsize=1024)
+def _prepared_url(url: str) -> str:
+    """requests' validated, quoted form of a URL without a query: the same few provider
+    URLs come back on every call. Calls with a query (which may carry a key) are not kept."""
+    request = requests.PreparedRequest()
+    request.prepare_url(url, None)
+    return request.url
 
 
 def _connection_settings(pooled: requests.Session, request: requests.PreparedRequest) -> dict:

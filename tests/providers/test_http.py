@@ -354,3 +354,13 @@ def test_without_a_proxy_the_ca_bundle_still_verifies(
     sent = mocked.calls[0].request.req_kwargs
     assert sent["verify"] == "/etc/ssl/corporate.pem"
     assert sent["proxies"] == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "error"), [("https://", "InvalidURL"), ("api.example.test/v1", "MissingSchema")]
+)
+def test_a_malformed_url_is_a_502_every_time(mocked, url, error):
+    for _ in range(2):  # the second call must not come from a cache of prepared URLs
+        with pytest.raises(BadGateway, match=f"Could not call example: {error}"):
+            http.get_json(url, provider="example")
+    assert len(mocked.calls) == 0
