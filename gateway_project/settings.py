@@ -213,6 +213,8 @@ GATEWAY_REQUIRE_API_KEY = _read("GATEWAY_REQUIRE_API_KEY", _strict_bool, True)
 GATEWAY_MAX_RESPONSE_BYTES = _positive("GATEWAY_MAX_RESPONSE_BYTES", env.int, 16 * 1024 * 1024)
 GATEWAY_MAX_PAGES = _positive("GATEWAY_MAX_PAGES", env.int, 50)
 GATEWAY_CONTROL_PLANE_CACHE_TTL = _read("GATEWAY_CONTROL_PLANE_CACHE_TTL", env.int, 30)
+# When set, GET /metrics requires "Authorization: Bearer <token>" (Prometheus: authorization).
+GATEWAY_METRICS_TOKEN = _read("GATEWAY_METRICS_TOKEN", env.str, "")
 
 LOGGING = {
     "version": 1,

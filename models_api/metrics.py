@@ -1,11 +1,13 @@
 """Prometheus metrics: requests by route and status, upstream calls by provider, cache outcomes."""
 
+import hmac
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,6 +18,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from models_api.errors import AuthenticationError
 
 # From a cached answer (~1 ms) to a slow provider walked page by page (seconds).
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -103,4 +107,22 @@ def registry() -> CollectorRegistry:
 
 @require_GET
 def metrics_view(request):
+    """The samples, for a scraper presenting GATEWAY_METRICS_TOKEN when one is set."""
+    token = settings.GATEWAY_METRICS_TOKEN
+    if token and not _bearer_matches(request.META.get("HTTP_AUTHORIZATION", ""), token):
+        error = AuthenticationError(
+            "GET /metrics needs the metrics token (GATEWAY_METRICS_TOKEN) as "
+            "Authorization: Bearer <token>.",
+            code="invalid_metrics_token",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+        return JsonResponse(error.body(), status=error.status, headers=error.headers)
     return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+def _bearer_matches(header: str, token: str) -> bool:
+    scheme, _, presented = header.partition(" ")
+    # compare_digest on bytes: constant time whatever the length, and no error on non-ASCII.
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        presented.strip().encode(), token.encode()
+    )

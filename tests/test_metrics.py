@@ -113,3 +113,32 @@ def test_upstream_timed_labels_the_outcome(error, outcome):
             raise error
     after = sample("gateway_upstream_requests_total", provider="groq", outcome=outcome)
     assert after == before + 1
+
+
+METRICS_TOKEN = "metrics-token-0123456789"
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["", "Bearer wrong-token", f"Basic {METRICS_TOKEN}", "Bearer", "Bearer métriques"],
+)
+def test_metrics_token_refuses_a_scraper_without_it(client, settings, authorization):
+    settings.GATEWAY_METRICS_TOKEN = METRICS_TOKEN
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    response = client.get("/metrics", **headers)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="metrics"'
+    error = response.json()["error"]
+    assert error["type"] == "authentication_error"
+    assert error["code"] == "invalid_metrics_token"
+    assert "GATEWAY_METRICS_TOKEN" in error["message"]
+    assert METRICS_TOKEN not in response.content.decode()
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer"])
+def test_metrics_token_lets_the_scraper_in(client, settings, scheme):
+    settings.GATEWAY_METRICS_TOKEN = METRICS_TOKEN
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"{scheme} {METRICS_TOKEN}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=")
+    assert "# TYPE gateway_requests_total counter" in response.content.decode()
