@@ -42,9 +42,17 @@ def test_environment_overrides(conf):
     assert (settings["workers"], settings["threads"], settings["accesslog"]) == (3, 8, "-")
 
 
-def test_a_keepalive_connection_is_closed_after_its_hundredth_request(conf):
-    pre_request = conf()["pre_request"]
-    requests = [SimpleNamespace(req_number=n, must_close=False) for n in (1, 99, 100, 250)]
+def _closed(pre_request, numbers):
+    requests = [SimpleNamespace(req_number=n, must_close=False) for n in numbers]
     for request in requests:
         pre_request(None, request)
-    assert [request.must_close for request in requests] == [False, False, True, True]
+    return [request.must_close for request in requests]
+
+
+def test_a_keepalive_connection_is_closed_after_its_25th_request(conf):
+    assert _closed(conf()["pre_request"], (1, 24, 25, 250)) == [False, False, True, True]
+
+
+def test_the_keepalive_request_cap_is_a_setting(conf):
+    pre_request = conf(GATEWAY_KEEPALIVE_REQUESTS="100")["pre_request"]
+    assert _closed(pre_request, (25, 99, 100)) == [False, False, True]
