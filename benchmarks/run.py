@@ -196,7 +196,7 @@ def main() -> None:
     print(report.added_latency(alone.results, uncached.results))
     print("\nListing across 10 virtual keys whose providers answer in 200 ms:")
     print("\n".join(slow))
-    print("\nAuthentication (one key lookup, median) and sync_models:")
+    print("\nAuthentication (one key lookup, lowest of 10 rounds' medians) and sync_models:")
     print("\n".join(scale_lines))
     print("\nTargets (issue 5) on this run:")
     print(report.targets(alone, rows, uncached, figures, args.api_keys))

@@ -7,26 +7,35 @@ from concurrent.futures import ThreadPoolExecutor
 from benchmarks.load import fetch
 
 
-def auth_cost_us(raw_key: str, *, iterations: int = 2_000) -> tuple[float, float]:
-    """Median microseconds of one key lookup: (snapshot not cached, snapshot cached)."""
+def auth_cost_us(raw_key: str, *, rounds: int = 10, iterations: int = 200) -> tuple[float, float]:
+    """Microseconds of one key lookup: (snapshot not cached, snapshot cached).
+
+    Each figure is the lowest of `rounds` medians, the two kinds measured in alternating
+    rounds: a slow moment of the machine (its speed moves by ~30%) then raises one round,
+    not the figure compared between a table of 10 keys and one of 100,000.
+    """
     from django.core.cache import cache
 
     from keys.lookup import api_key_find, cache_key
     from keys.models import digest
 
     snapshot = cache_key(digest(raw_key))
-    cold, warm = [], []
-    for _ in range(iterations):
-        cache.delete(snapshot)
-        started = time.perf_counter()
-        found = api_key_find(raw_key=raw_key)
-        cold.append(time.perf_counter() - started)
-        assert found is not None
-    for _ in range(iterations):
-        started = time.perf_counter()
-        api_key_find(raw_key=raw_key)
-        warm.append(time.perf_counter() - started)
-    return statistics.median(cold) * 1e6, statistics.median(warm) * 1e6
+    cold_rounds, warm_rounds = [], []
+    for _ in range(rounds):
+        cold, warm = [], []
+        for _ in range(iterations):
+            cache.delete(snapshot)
+            started = time.perf_counter()
+            found = api_key_find(raw_key=raw_key)
+            cold.append(time.perf_counter() - started)
+            assert found is not None
+        for _ in range(iterations):
+            started = time.perf_counter()
+            api_key_find(raw_key=raw_key)
+            warm.append(time.perf_counter() - started)
+        cold_rounds.append(statistics.median(cold))
+        warm_rounds.append(statistics.median(warm))
+    return min(cold_rounds) * 1e6, min(warm_rounds) * 1e6
 
 
 def digest_query_plan() -> str:
