@@ -173,7 +173,7 @@ def _prepare(pooled: requests.Session, url, headers, params, auth) -> requests.P
     """
     request = requests.PreparedRequest()
     request.prepare_method("GET")
-    if params:
+    if params or "?" in url:
         request.prepare_url(url, params)
     else:
         request.url = _prepared_url(url)

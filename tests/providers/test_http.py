@@ -364,3 +364,15 @@ def test_a_malformed_url_is_a_502_every_time(mocked, url, error):
         with pytest.raises(BadGateway, match=f"Could not call example: {error}"):
             http.get_json(url, provider="example")
     assert len(mocked.calls) == 0
+
+
+def test_a_url_with_a_query_is_never_kept(mocked):
+    """Prepared URLs are memoised, but not one whose query might carry a key."""
+    keyed = "https://api.example.test/v1/models?key=secret-0123456789"
+    mocked.get(URL, json=OK)  # no query matcher: answers with or without one
+    http._prepared_url.cache_clear()
+    assert _get() == OK  # a query-less URL is kept ...
+    http.get_json(keyed, provider="example")
+    _get(params={"key": "secret-0123456789"})
+    assert http._prepared_url.cache_info().currsize == 1  # ... the keyed ones are not
+    assert [call.request.url for call in mocked.calls] == [URL, keyed, keyed]
