@@ -10,6 +10,8 @@ class ModelsApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from models_api import checks  # noqa: F401  registers the deployment checks
+
         # A renamed virtual key renames its catalog ids at once, not only at the next sync.
         post_save.connect(
             _virtual_key_saved, sender="keys.VirtualKey", dispatch_uid="catalog_public_ids"

@@ -157,16 +157,17 @@ def check_deploy(**extra) -> subprocess.CompletedProcess:
 
 
 def test_check_deploy_reports_no_warnings():
-    result = check_deploy(SECURE_HSTS_PRELOAD="true")
+    result = check_deploy(SECURE_HSTS_PRELOAD="true", GATEWAY_METRICS_TOKEN="metrics-token-0123")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_check_deploy_by_default_asks_only_for_hsts_preload():
+def test_check_deploy_by_default_asks_for_hsts_preload_and_a_metrics_token():
     # Preload is opt-in: once a domain is on browsers' preload list it is hard to take off.
     result = check_deploy()
     findings = re.findall(r"\(([a-z_.]+\.[EW]\d+)\)", result.stderr)
-    assert findings == ["security.W021"], result.stderr
+    assert sorted(findings) == ["models_api.W001", "security.W021"], result.stderr
+    assert "GATEWAY_METRICS_TOKEN is not set" in result.stderr
 
 
 def _api_key_form(**fields):
