@@ -1,21 +1,18 @@
 """Django-level 404 and 500 handlers, so errors outside DRF views are OpenAI JSON too."""
 
-from django.http import JsonResponse
-
-from models_api.errors import NotFound, bad_request, internal_error
+from models_api.errors import NotFound, bad_request, internal_error, json_response
 
 
 def bad_request_view(request, exception=None):
     # E.g. DisallowedHost, raised in middleware before any view runs.
-    error = bad_request(exception)
-    return JsonResponse(error.body(), status=error.status)
+    return json_response(bad_request(exception))
 
 
 def not_found(request, exception=None):
-    error = NotFound(f"No route for {request.method} {request.path[:200]}.", code="unknown_url")
-    return JsonResponse(error.body(), status=404)
+    return json_response(
+        NotFound(f"No route for {request.method} {request.path[:200]}.", code="unknown_url")
+    )
 
 
 def server_error(request):
-    error = internal_error()
-    return JsonResponse(error.body(), status=500)
+    return json_response(internal_error())

@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -129,6 +129,11 @@ def bad_request(exc: Exception | None = None) -> GatewayError:
     if isinstance(exc, TooManyFieldsSent):  # raised on reading request.GET, inside the view
         return InvalidRequest("Too many query parameters.", code="too_many_parameters")
     return InvalidRequest("The request is malformed and was refused.", code="bad_request")
+
+
+def json_response(error: GatewayError) -> JsonResponse:
+    """The error as a plain Django response, for views and handlers outside DRF."""
+    return JsonResponse(error.body(), status=error.status, headers=error.headers)
 
 
 def internal_error() -> GatewayError:
