@@ -53,7 +53,7 @@ def main() -> None:
     import requests
     import urllib3
 
-    from models_api import egress, http
+    from models_api.outbound import egress, http
     from models_api.providers import get_client
 
     process, base = processes.fake_provider(models=50, latency_ms=0, logs=work)
@@ -75,7 +75,7 @@ def main() -> None:
             return response.data
 
         functions = {
-            "models_api.http.get_json (the gateway's call)": lambda: http.get_json(
+            "models_api.outbound.http.get_json (the gateway's call)": lambda: http.get_json(
                 url, provider="bench", headers=headers, policy=egress.OPERATOR
             ),
             "requests.Session.get + body (for comparison)": session_get,

@@ -47,7 +47,7 @@ def digest_query_plan() -> str:
 
 def sync_seconds(virtual_keys: list):
     """(seconds, SyncRun) for one catalog_sync of these keys, the work `sync_models` does."""
-    from models_api.sync import catalog_sync
+    from models_api.catalog.sync import catalog_sync
 
     started = time.perf_counter()
     run = catalog_sync(virtual_keys=virtual_keys)

@@ -95,13 +95,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "models_api.middleware.GatewayHeadersMiddleware",
+    "models_api.api.middleware.GatewayHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",  # ALLOWED_HOSTS, Content-Length
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # /v1/ requests leave here for their view: what follows serves the admin console.
-    "models_api.middleware.ApiRequestMiddleware",
+    "models_api.api.middleware.ApiRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,9 +160,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["keys.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_THROTTLE_CLASSES": ["keys.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["models_api.rendering.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["models_api.api.rendering.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "models_api.rendering.JSONNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "models_api.api.rendering.JSONNegotiation",
     "EXCEPTION_HANDLER": "models_api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from models_api import health, metrics, views
+from models_api import health
+from models_api.api import views
 
 urlpatterns = [
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
@@ -12,10 +13,10 @@ urlpatterns = [
     re_path(r"^v1/models/(?P<model_id>.+)$", views.ModelView.as_view(), name="models-detail"),
     path("healthz", health.liveness, name="healthz"),
     path("readyz", health.readiness, name="readyz"),
-    path("metrics", metrics.metrics_view, name="metrics"),
+    path("metrics", health.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "models_api.error_views.bad_request_view"
-handler404 = "models_api.error_views.not_found"
-handler500 = "models_api.error_views.server_error"
+handler400 = "models_api.api.error_views.bad_request_view"
+handler404 = "models_api.api.error_views.not_found"
+handler500 = "models_api.api.error_views.server_error"

@@ -12,11 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from keys.models import VirtualKey
+from keys.targets import target_for_virtual_key
+from models_api.catalog.sync import virtual_keys_sync_now
 from models_api.errors import GatewayError
 from models_api.models import SyncRun
 from models_api.providers import get_client
-from models_api.sync import virtual_keys_sync_now
-from models_api.targets import target_for_virtual_key
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
+from keys.access import access_resolve
 from keys.models import ApiKey, VirtualKey
-from models_api.access import access_resolve
-from models_api.catalog import catalog_list
+from models_api.catalog.query import catalog_list
 
 KEY_PLACEHOLDER = "<YOUR_KEY>"
 

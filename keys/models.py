@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from keys import crypto
-from models_api import egress
+from models_api.outbound import egress
 
 KEY_PREFIX = "gwk_"
 DISPLAY_PREFIX_LENGTH = 12

@@ -5,10 +5,10 @@ from django.contrib import admin
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from models_api.catalog.metadata import metadata_for
+from models_api.catalog.values import LIST_FIELDS, MAX_INT, METADATA_FIELDS, metadata_clean, tags
 from models_api.dashboard import dashboard_view
-from models_api.metadata import metadata_for
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
-from models_api.values import LIST_FIELDS, MAX_INT, METADATA_FIELDS, metadata_clean, tags
 
 COMMON_CAPABILITIES = ("tools", "vision", "embeddings", "structured_outputs", "reasoning")
 RUN_COLUMNS = ("virtual key", "provider", "added", "updated", "removed", "unchanged", "error")

@@ -24,7 +24,7 @@ class ModelsApiConfig(AppConfig):
 
 def _virtual_key_saved(sender, instance, created, **kwargs):
     if not created:
-        from models_api.sync import catalog_public_ids_refresh
+        from models_api.catalog.sync import catalog_public_ids_refresh
 
         catalog_public_ids_refresh(virtual_key=instance)
 
@@ -32,7 +32,7 @@ def _virtual_key_saved(sender, instance, created, **kwargs):
 def _catalog_changed(sender, **kwargs):
     from django.db import transaction
 
-    from models_api.catalog import catalog_changed
+    from models_api.catalog.query import catalog_changed
 
     catalog_changed()
     transaction.on_commit(catalog_changed)  # a page cached before the commit is dropped too

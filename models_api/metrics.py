@@ -1,25 +1,17 @@
 """Prometheus metrics: requests by route and status, upstream calls by provider, cache outcomes."""
 
-import hmac
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
-from django.http import HttpResponse
-from django.views.decorators.http import require_GET
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
-    generate_latest,
     multiprocess,
 )
-
-from models_api.errors import AuthenticationError, json_response
 
 # From a cached answer (~1 ms) to a slow provider walked page by page (seconds).
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -103,24 +95,3 @@ def registry() -> CollectorRegistry:
     collected = CollectorRegistry()
     multiprocess.MultiProcessCollector(collected)
     return collected
-
-
-@require_GET
-def metrics_view(request):
-    """The samples, for a scraper presenting GATEWAY_METRICS_TOKEN when one is set."""
-    # Imported here: this module must import before Django is set up (it needs no models).
-    from keys.authentication import bearer_token
-
-    token = settings.GATEWAY_METRICS_TOKEN
-    presented = bearer_token(request) or ""
-    # compare_digest on bytes: constant time whatever the length, and no error on non-ASCII.
-    if token and not hmac.compare_digest(presented.encode(), token.encode()):
-        return json_response(
-            AuthenticationError(
-                "GET /metrics needs the metrics token (GATEWAY_METRICS_TOKEN) as "
-                "Authorization: Bearer <token>.",
-                code="invalid_metrics_token",
-                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
-            )
-        )
-    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)

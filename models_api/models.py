@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from django.db import models
 from django.utils import timezone
 
-from models_api.values import METADATA_FIELDS, metadata_resolve, price_decimal
+from models_api.catalog.values import METADATA_FIELDS, metadata_resolve, price_decimal
 
 MODEL_ID_MAX_LENGTH = 255
 
@@ -25,7 +25,7 @@ def tags_for(capabilities, input_modalities, output_modalities) -> str:
 class CatalogEntry(models.Model):
     """One model listed by one virtual key.
 
-    Metadata comes in three layers, each a dict of the same shape (see models_api.values):
+    Metadata comes in three layers, each a dict of the same shape (see models_api.catalog.values):
     `overrides` (admin edits) win over `synced` (the provider's list), which wins over imported
     ModelMetadata. The typed columns hold the resulting effective values, so the catalog can
     filter and sort in SQL; they are recomputed on every sync, import and admin save, and a

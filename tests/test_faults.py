@@ -7,7 +7,7 @@ import time
 import pytest
 
 import models_api.cache as cache_module
-from models_api import http, transport
+from models_api.outbound import http, transport
 from tests import fault_server as fs
 from tests.factories import make_api_key
 

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keys.models import KEY_PREFIX
-from models_api.catalog import PARAMS, Query, query_parse
+from models_api.api.routing import CREDENTIAL_HEADERS, OPTION_HEADERS, Route, route_read
+from models_api.catalog.query import PARAMS, Query, query_parse
 from models_api.errors import InvalidRequest
 from models_api.providers import provider_names
-from models_api.routing import CREDENTIAL_HEADERS, OPTION_HEADERS, Route, route_read
 
 BOUNDED = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 HEADERS = [

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from keys.models import ApiKey
-from models_api.catalog import catalog_changed
+from models_api.catalog.query import catalog_changed
 from models_api.models import CatalogEntry, public_id_for
 from tests.factories import VirtualKeyFactory, make_api_key
 

@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.views.debug import ExceptionReporter
 
 from keys.models import ApiKey, VirtualKey
-from models_api import services
+from models_api.api import services
+from models_api.api.routing import Route, route_read
 from models_api.providers.base import Target
-from models_api.routing import Route, route_read
 from tests.factories import VirtualKeyFactory, make_api_key
 from tests.fake_provider import FakeProvider, serve
 

@@ -12,8 +12,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from keys.models import VirtualKey
-from models_api import egress, http
 from models_api.errors import BadGateway
+from models_api.outbound import egress, http
 from tests import fault_server as fs
 from tests.factories import make_api_key
 

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Mapping
 
-from models_api import http
+from models_api.outbound import http
 from models_api.providers import common
 from models_api.providers.base import EMPTY, Model, ModelList, Target
 

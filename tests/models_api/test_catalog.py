@@ -4,9 +4,9 @@ from fnmatch import fnmatchcase
 
 import pytest
 
+from keys.access import Access, access_resolve
 from keys.models import VirtualKey
-from models_api.access import Access, access_resolve
-from models_api.catalog import catalog_list, catalog_retrieve, pattern_regex
+from models_api.catalog.query import catalog_list, catalog_retrieve, pattern_regex
 from models_api.errors import InvalidRequest, NotFound
 from models_api.models import CatalogEntry
 from tests.factories import CatalogEntryFactory, VirtualKeyFactory, make_api_key

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def fake(monkeypatch):
     provider = FakeProvider()
-    monkeypatch.setattr("models_api.sync.get_client", lambda slug: provider)
+    monkeypatch.setattr("models_api.catalog.sync.get_client", lambda slug: provider)
     for slug, provider_name in (("openai-prod", "openai"), ("groq-prod", "groq")):
         VirtualKeyFactory(slug=slug, provider=provider_name, credential=f"sk-{slug}-0001")
         provider.lists[f"sk-{slug}-0001"] = models("a", "b", "c")

@@ -7,8 +7,8 @@ import random
 import pytest
 import responses
 
-from models_api import rendering
-from models_api.rendering import RenderedJSON
+from models_api.api import rendering
+from models_api.api.rendering import RenderedJSON
 from tests.factories import VirtualKeyFactory, make_api_key
 from tests.test_performance import catalog
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from models_api.metadata import metadata_import, metadata_load
-from models_api.metadata_formats import MetadataFormatError, format_detect
+from models_api.catalog.formats import MetadataFormatError, format_detect
+from models_api.catalog.metadata import metadata_import, metadata_load
 from models_api.models import ModelMetadata
 from tests.factories import CatalogEntryFactory, VirtualKeyFactory
 

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.test import RequestFactory
 
+from models_api.api.routing import route_read
 from models_api.errors import InvalidRequest
-from models_api.routing import route_read
 
 rf = RequestFactory()
 

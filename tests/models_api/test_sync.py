@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from keys.models import VirtualKey
+from models_api.catalog.sync import catalog_sync, virtual_keys_sync_now
 from models_api.errors import BadGateway
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
 from models_api.providers.base import Model
-from models_api.sync import catalog_sync, virtual_keys_sync_now
 from tests.factories import VirtualKeyFactory
 from tests.models_api.fakes import FakeProvider, models
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def fake(monkeypatch):
     provider = FakeProvider()
-    monkeypatch.setattr("models_api.sync.get_client", lambda slug: provider)
+    monkeypatch.setattr("models_api.catalog.sync.get_client", lambda slug: provider)
     return provider
 
 

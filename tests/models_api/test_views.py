@@ -160,7 +160,7 @@ def test_expired_entry_past_stale_window_gives_502(client, key, settings, monkey
 
     later = cache_module.time.time() + 500
     monkeypatch.setattr(cache_module.time, "time", lambda: later)
-    monkeypatch.setattr("models_api.http.sleep", lambda s: None)
+    monkeypatch.setattr("models_api.outbound.http.sleep", lambda s: None)
     responses.replace(responses.GET, OPENAI, body="oops", status=500)
     assert_error(get(client, **headers), 502)
 
@@ -296,7 +296,7 @@ def test_open_mode_allows_provider_route_with_caller_credential(client, settings
 
 @responses.activate
 def test_timeout_is_504(client, key, settings, monkeypatch):
-    monkeypatch.setattr("models_api.http.sleep", lambda s: None)
+    monkeypatch.setattr("models_api.outbound.http.sleep", lambda s: None)
     responses.get(OPENAI, body=requests.exceptions.ReadTimeout())
     response = get(
         client, x_portkey_api_key=key, x_portkey_provider="openai", authorization="Bearer sk-caller"
@@ -374,9 +374,9 @@ def test_scope_change_from_the_virtual_key_side_takes_effect_at_once(client):
 
 
 def test_catalog_pages_are_cached_until_the_catalog_changes(client, monkeypatch):
+    from models_api.catalog.sync import catalog_sync
     from models_api.models import CatalogEntry
     from models_api.providers.base import Model, ModelList
-    from models_api.sync import catalog_sync
     from tests.factories import CatalogEntryFactory
 
     vk = VirtualKeyFactory(slug="cat")
@@ -400,7 +400,7 @@ def test_catalog_pages_are_cached_until_the_catalog_changes(client, monkeypatch)
         def list_models(self, target, query=None):
             return ModelList(models=(Model(id="first"), Model(id="second"), Model(id="third")))
 
-    monkeypatch.setattr("models_api.sync.get_client", lambda slug: Client())
+    monkeypatch.setattr("models_api.catalog.sync.get_client", lambda slug: Client())
     assert catalog_sync().keys_failed == 0  # bulk writes, no model signals
     after = get(client, x_portkey_api_key=key)
     assert after["x-portkey-cache-status"] == "MISS"

@@ -15,5 +15,5 @@ def mocked():
 def sleeps(monkeypatch):
     """Retries record their waits here instead of sleeping."""
     waits: list[float] = []
-    monkeypatch.setattr("models_api.http.sleep", waits.append)
+    monkeypatch.setattr("models_api.outbound.http.sleep", waits.append)
     return waits

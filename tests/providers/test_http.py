@@ -6,8 +6,8 @@ import time
 import pytest
 import requests
 
-from models_api import http
 from models_api.errors import BadGateway, GatewayTimeout, UpstreamError
+from models_api.outbound import http
 
 URL = "https://api.example.test/v1/models"
 OK = {"object": "list", "data": []}

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from models_api.metadata import metadata_import, metadata_load
-from models_api.metadata_formats import MetadataFormatError
+from models_api.catalog.formats import MetadataFormatError
+from models_api.catalog.metadata import metadata_import, metadata_load
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from keys.models import VirtualKey
+from models_api.catalog.sync import KeyResult, catalog_sync
 from models_api.providers import provider_names
-from models_api.sync import KeyResult, catalog_sync
 
 COLUMNS = ("virtual key", "provider", "added", "updated", "removed", "unchanged", "status")
 

@@ -16,8 +16,9 @@ import orjson
 import requests
 from django.conf import settings
 
-from models_api import egress, metrics, transport
+from models_api import metrics
 from models_api.errors import BadGateway, GatewayTimeout, UpstreamError
+from models_api.outbound import egress, transport
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
+from keys.access import access_resolve
 from keys.models import ApiKey
-from models_api import catalog, control_plane, forwarding
-from models_api.access import access_resolve
+from models_api.api import catalog_route, control_plane_route, provider_route
+from models_api.api.routing import Route
 from models_api.errors import AuthenticationError
-from models_api.routing import Route
 
 MISSING_KEY = (
     "Missing gateway API key: pass it in the x-portkey-api-key header "
@@ -37,12 +37,12 @@ def models_list(
     api_key_require(api_key=api_key, route=route)
     access = access_resolve(api_key=api_key)
     if route.names_provider:
-        return forwarding.provider_models_list(
+        return provider_route.provider_models_list(
             api_key=api_key, access=access, route=route, query=query
         )
     if settings.GATEWAY_CONTROL_PLANE_URL:
-        return control_plane.control_plane_list(api_key=api_key, route=route, query=query)
-    body, status = catalog.catalog_list_cached(access=access, params=query)
+        return control_plane_route.control_plane_list(api_key=api_key, route=route, query=query)
+    body, status = catalog_route.catalog_list_cached(access=access, params=query)
     return body, {"x-portkey-cache-status": status}
 
 
@@ -51,10 +51,12 @@ def model_retrieve(*, api_key: ApiKey | None, route: Route, model_id: str) -> tu
     api_key_require(api_key=api_key, route=route)
     access = access_resolve(api_key=api_key)
     if route.names_provider:
-        return forwarding.provider_model_retrieve(
+        return provider_route.provider_model_retrieve(
             api_key=api_key, access=access, route=route, model_id=model_id
         )
     if settings.GATEWAY_CONTROL_PLANE_URL:
-        return control_plane.control_plane_retrieve(api_key=api_key, route=route, model_id=model_id)
-    body, status = catalog.catalog_retrieve_cached(access=access, public_id=model_id)
+        return control_plane_route.control_plane_retrieve(
+            api_key=api_key, route=route, model_id=model_id
+        )
+    body, status = catalog_route.catalog_retrieve_cached(access=access, public_id=model_id)
     return body, {"x-portkey-cache-status": status}

@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
-from models_api import egress, http
-from models_api.catalog import catalog_changed
+from models_api.catalog.formats import MetadataFormatError, records_read
+from models_api.catalog.query import catalog_changed
 from models_api.errors import GatewayError
-from models_api.metadata_formats import MetadataFormatError, records_read
 from models_api.models import SYNCED_COLUMNS, CatalogEntry, ModelMetadata
+from models_api.outbound import egress, http
 
 REFRESH_BATCH = 2000
 

@@ -7,15 +7,12 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 
-from models_api.access import Access
-from models_api.cache import cache_key, cached_once
+from keys.access import Access
+from models_api.catalog.values import CAPABILITY_ALIASES, tags
 from models_api.errors import InvalidRequest, NotFound
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
-from models_api.rendering import RenderedJSON
-from models_api.values import CAPABILITY_ALIASES, tags
 
-CATALOG_CACHE_SECONDS = 5
 GENERATION_KEY = "catalog:generation"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -96,38 +93,6 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
         "offset": query.offset,
         "has_more": query.offset + len(rows) < total,
     }
-
-
-def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[RenderedJSON, str]:
-    """catalog_list, cached briefly per (scope, query, catalog generation); (body, status).
-
-    Clients such as IDEs ask on every prompt; a sync or a virtual-key change bumps the
-    generation, so a cached page never outlives the data behind it by more than the TTL.
-    """
-    return _cached(
-        ("list", sorted(params.items())), access, lambda: catalog_list(access=access, params=params)
-    )
-
-
-def catalog_retrieve_cached(*, access: Access, public_id: str) -> tuple[RenderedJSON, str]:
-    """catalog_retrieve, cached like catalog_list_cached; a NotFound is not cached."""
-    return _cached(
-        ("retrieve", public_id),
-        access,
-        lambda: catalog_retrieve(access=access, public_id=public_id),
-    )
-
-
-def _cached(what, access: Access, build) -> tuple[RenderedJSON, str]:
-    key = cache_key(
-        "catalog",
-        catalog_generation(),
-        access.all_virtual_keys,
-        sorted(access.virtual_key_ids),
-        access.model_patterns,
-        what,
-    )
-    return cached_once(key, lambda: RenderedJSON.of(build()).with_gzip(), CATALOG_CACHE_SECONDS)
 
 
 def catalog_generation() -> int:

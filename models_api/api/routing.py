@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from keys.authentication import bearer_token, presented_gateway_key
 from keys.models import KEY_PREFIX
-from models_api.egress import is_trusted_host
 from models_api.errors import InvalidRequest
+from models_api.outbound.egress import is_trusted_host
 
 MAX_HEADER_LENGTH = 8192
 TRACE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")

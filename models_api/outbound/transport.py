@@ -1,4 +1,4 @@
-"""The adapter behind models_api.http: connects obey the egress policy, reads obey a deadline."""
+"""The adapter behind outbound.http: connects obey the egress policy, reads obey a deadline."""
 
 import heapq
 import socket
@@ -13,7 +13,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from models_api import egress
+from models_api.outbound import egress
 
 _local = threading.local()  # the Budget of the call this thread is making, if any
 

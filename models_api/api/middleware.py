@@ -9,7 +9,7 @@ import time
 from django.urls import resolve
 
 from models_api import metrics
-from models_api.routing import valid_trace_id
+from models_api.api.routing import valid_trace_id
 
 
 def route_name(request) -> str:

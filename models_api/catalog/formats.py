@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from models_api.values import metadata_clean
+from models_api.catalog.values import metadata_clean
 
 LITELLM = "litellm"
 OPENROUTER = "openrouter"

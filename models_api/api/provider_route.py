@@ -5,16 +5,16 @@ from types import MappingProxyType
 
 from django.conf import settings
 
+from keys.access import Access
 from keys.lookup import virtual_key_find
 from keys.models import ApiKey, VirtualKey
-from models_api.access import Access
+from keys.targets import target_for_virtual_key
+from models_api.api.rendering import RenderedJSON
+from models_api.api.routing import Route
 from models_api.cache import cache_key, cached_fetch, secret_digest
 from models_api.errors import InvalidRequest, NotFound, PermissionDenied
 from models_api.providers import get_client
 from models_api.providers.base import Target
-from models_api.rendering import RenderedJSON
-from models_api.routing import Route
-from models_api.targets import target_for_virtual_key
 
 
 def virtual_key_for_use(*, access: Access, slug: str) -> VirtualKey:

@@ -13,10 +13,12 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from keys.models import VirtualKey
-from models_api.bulk import rows_write
-from models_api.catalog import catalog_changed
+from keys.targets import target_for_virtual_key
+from models_api.catalog.bulk import rows_write
+from models_api.catalog.metadata import MetadataIndex, metadata_index
+from models_api.catalog.query import catalog_changed
+from models_api.catalog.values import metadata_clean
 from models_api.errors import GatewayError
-from models_api.metadata import MetadataIndex, metadata_index
 from models_api.models import (
     MODEL_ID_MAX_LENGTH,
     SYNCED_COLUMNS,
@@ -27,8 +29,6 @@ from models_api.models import (
 )
 from models_api.providers import get_client
 from models_api.providers.base import Model
-from models_api.targets import target_for_virtual_key
-from models_api.values import metadata_clean
 
 log = logging.getLogger(__name__)
 

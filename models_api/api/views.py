@@ -4,11 +4,11 @@ from django.conf import settings
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
-from models_api import services
+from models_api.api import services
+from models_api.api.rendering import json_response
+from models_api.api.routing import route_read
+from models_api.api.schema import model_retrieve_schema, models_list_schema
 from models_api.errors import InvalidRequest
-from models_api.rendering import json_response
-from models_api.routing import route_read
-from models_api.schema import model_retrieve_schema, models_list_schema
 
 MAX_QUERY_PARAMS = 100
 MAX_MODEL_ID_LENGTH = 512

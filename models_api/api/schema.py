@@ -6,9 +6,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-from models_api.catalog import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_LENGTH, SORTS
+from models_api.api.routing import MAX_HEADER_LENGTH, OPTION_HEADERS
+from models_api.catalog.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_LENGTH, SORTS
 from models_api.providers import provider_names
-from models_api.routing import MAX_HEADER_LENGTH, OPTION_HEADERS
 
 # The serializers below only document response bodies; the views render plain dicts.
 

@@ -3,8 +3,8 @@
 from types import MappingProxyType
 
 from keys.models import VirtualKey
-from models_api import egress
 from models_api.errors import BadGateway
+from models_api.outbound import egress
 from models_api.providers.base import Target
 
 

@@ -1,0 +1,42 @@
+"""The catalog route: a key's view of the local catalog, cached briefly per scope and query."""
+
+from collections.abc import Mapping
+
+from keys.access import Access
+from models_api.api.rendering import RenderedJSON
+from models_api.cache import cache_key, cached_once
+from models_api.catalog.query import catalog_generation, catalog_list, catalog_retrieve
+
+CATALOG_CACHE_SECONDS = 5
+
+
+def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[RenderedJSON, str]:
+    """catalog_list, cached briefly per (scope, query, catalog generation); (body, status).
+
+    Clients such as IDEs ask on every prompt; a sync or a virtual-key change bumps the
+    generation, so a cached page never outlives the data behind it by more than the TTL.
+    """
+    return _cached(
+        ("list", sorted(params.items())), access, lambda: catalog_list(access=access, params=params)
+    )
+
+
+def catalog_retrieve_cached(*, access: Access, public_id: str) -> tuple[RenderedJSON, str]:
+    """catalog_retrieve, cached like catalog_list_cached; a NotFound is not cached."""
+    return _cached(
+        ("retrieve", public_id),
+        access,
+        lambda: catalog_retrieve(access=access, public_id=public_id),
+    )
+
+
+def _cached(what, access: Access, build) -> tuple[RenderedJSON, str]:
+    key = cache_key(
+        "catalog",
+        catalog_generation(),
+        access.all_virtual_keys,
+        sorted(access.virtual_key_ids),
+        access.model_patterns,
+        what,
+    )
+    return cached_once(key, lambda: RenderedJSON.of(build()).with_gzip(), CATALOG_CACHE_SECONDS)
