@@ -7,7 +7,7 @@ import pytest
 from models_api.errors import BadGateway, NotFound, UpstreamError
 from models_api.providers import get_client
 from models_api.providers.base import Model, Target
-from models_api.providers.openai_compatible import SPECS
+from models_api.providers.openai_specs import SPECS
 from tests.providers import fixtures
 
 
