@@ -33,7 +33,7 @@ class AnthropicClient(ProviderClient):
         }
         if target.options.get("anthropic_beta"):
             headers["anthropic-beta"] = target.options["anthropic_beta"]
-        return Endpoint(self._root(target) + path, headers, secrets=(target.credential,))
+        return Endpoint(self._root(target, call=call) + path, headers, secrets=(target.credential,))
 
     def _model(self, item: dict) -> Model:
         if item.get("type", "model") != "model":

@@ -16,13 +16,13 @@ AUTH_STYLES = ("api-key", "bearer")
 class AzureOpenAIClient(ProviderClient):
     slug = "azure-openai"
     base_url = "https://{azure_resource}.openai.azure.com"
-    list_path = (
-        "/openai/models"  # https://learn.microsoft.com/en-us/rest/api/azureopenai/models/list
-    )
-    retrieve_path = "/openai/models/{id}"  # .../rest/api/azureopenai/models/get
+    # https://learn.microsoft.com/en-us/rest/api/azureopenai/models/list and .../models/get
+    list_path = "/openai/models"
+    retrieve_path = "/openai/models/{id}"
     # The route's settings choose the api-version: the item reader expects its shape.
     refused_params = frozenset({"api-version"})
-    # The model is the deployment's name: https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference
+    # The model id is the deployment's name, and the body stays in OpenAI's shape:
+    # https://learn.microsoft.com/en-us/azure/ai-services/openai/reference
     calls = {
         "chat": Call("/openai/deployments/{model}/chat/completions"),
         "completions": Call("/openai/deployments/{model}/completions"),
@@ -49,7 +49,9 @@ class AzureOpenAIClient(ProviderClient):
         else:
             headers = {"api-key": target.credential}
         params = {"api-version": target.options.get("api_version") or API_VERSION}
-        return Endpoint(self._root(target) + path, headers, params, secrets=(target.credential,))
+        return Endpoint(
+            self._root(target, call=call) + path, headers, params, secrets=(target.credential,)
+        )
 
     def _model(self, item: dict) -> Model:
         return Model(

@@ -131,8 +131,8 @@ class ProviderClient:
             return ModelList(self._models(data), paging=cursor.paging(data))
 
         def page(after: str | None) -> tuple[tuple[Model, ...], str | None]:
-            query = cursor.query(params, after)
-            data = fields.obj(self._get(target, self.list_path, query, until), self.slug)
+            walk = cursor.query(params, after)
+            data = fields.obj(self._get(target, self.list_path, walk, until), self.slug)
             return self._models(data), cursor.after(data, self.slug)
 
         return ModelList(walk_pages(page, provider=self.slug))

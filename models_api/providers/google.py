@@ -41,7 +41,7 @@ class GoogleClient(ProviderClient):
     def _endpoint(self, target: Target, path: str, *, call: bool = False) -> Endpoint:
         # The key goes in a header, not in `?key=`, so it never appears in a logged URL.
         version = target.options.get("api_version") or API_VERSION
-        url = f"{self._root(target)}/{version}{path}"
+        url = f"{self._root(target, call=call)}/{version}{path}"
         return Endpoint(url, {"x-goog-api-key": target.credential}, secrets=(target.credential,))
 
     def _models(self, data: object) -> tuple[Model, ...]:

@@ -33,7 +33,7 @@ class OpenAICompatibleClient(ProviderClient):
         for option, header in self.spec.option_headers:
             if target.options.get(option):
                 headers[header] = target.options[option]
-        return Endpoint(self._root(target) + path, headers, secrets=(target.credential,))
+        return Endpoint(self._root(target, call=call) + path, headers, secrets=(target.credential,))
 
     def _model(self, item: dict) -> Model:
         model_id = fields.text(item, "id", self.slug)
