@@ -1,8 +1,8 @@
-"""The base client's mechanics: query filtering, cursors, page walking, endpoints, Endpoint."""
+"""The base client's mechanics: query filtering, cursors, page walking, endpoint(), Endpoint."""
 
 import pytest
 
-from models_api.errors import BadGateway, InvalidRequest, NotFound
+from models_api.errors import BadGateway, InvalidRequest
 from models_api.providers import base, get_client
 from models_api.providers.base import Cursor, Endpoint, Model, Target
 
@@ -84,23 +84,6 @@ def test_walk_pages_stops_at_the_page_cap(settings):
     with pytest.raises(BadGateway, match="more than 3 pages"):
         base.walk_pages(fetch, provider="p")
     assert len(calls) == 3
-
-
-@pytest.mark.parametrize("model_id", ["", ".", "..", "a/../b", "/a", "a//b"])
-def test_ids_that_would_leave_their_path_are_not_found(model_id):
-    with pytest.raises(NotFound) as caught:
-        base.model_path(model_id, "p")
-    assert caught.value.code == "model_not_found"
-    assert repr(model_id) in caught.value.message
-
-
-def test_a_segment_encodes_slashes_and_colons():
-    assert base.segment("arn:aws:bedrock:us-east-1:1:inference-profile/us.x", "p") == (
-        "arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Ainference-profile%2Fus.x"
-    )
-    assert base.model_path("org/model:free", "p") == "org/model%3Afree"
-    with pytest.raises(NotFound):
-        base.segment("..", "p")
 
 
 def test_an_unknown_capability_is_a_programming_error():
