@@ -1,4 +1,4 @@
-"""The provider registry: Portkey's provider slugs, each mapped to the client that lists it."""
+"""The provider registry: Portkey's provider slugs, each mapped to the client that serves it."""
 
 from collections.abc import Mapping
 
@@ -8,12 +8,12 @@ from models_api.providers.azure import AzureOpenAIClient
 from models_api.providers.base import ProviderClient
 from models_api.providers.bedrock import BedrockClient
 from models_api.providers.cohere import CohereClient
-from models_api.providers.common import Client
 from models_api.providers.google import GoogleClient
-from models_api.providers.openai_compatible import CLIENTS as OPENAI_COMPATIBLE
+from models_api.providers.openai_compatible import OpenAICompatibleClient
+from models_api.providers.openai_specs import SPECS
 
-_CLIENTS: tuple[Client, ...] = (
-    *OPENAI_COMPATIBLE,
+_CLIENTS: tuple[ProviderClient, ...] = (
+    *(OpenAICompatibleClient(spec) for spec in SPECS),
     AnthropicClient(),
     GoogleClient(),
     AzureOpenAIClient(),

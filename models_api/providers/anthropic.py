@@ -1,80 +1,49 @@
-"""Anthropic's models API: x-api-key plus anthropic-version, cursor paging by after_id."""
-
-from collections.abc import Mapping
+"""Anthropic: x-api-key plus anthropic-version, cursor paging by after_id, the Messages API."""
 
 from models_api.errors import BadGateway
-from models_api.outbound import http
-from models_api.providers import common
-from models_api.providers.base import EMPTY, Model, ModelList, Target
+from models_api.providers import fields
+from models_api.providers.base import Call, Cursor, Endpoint, Model, ProviderClient, Target
 
-BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
-PAGE_FIELDS = ("has_more", "first_id", "last_id")
 
 
-class AnthropicClient(common.Client):
+class AnthropicClient(ProviderClient):
     slug = "anthropic"
-    paging_params = frozenset({"limit", "after_id", "before_id"})
+    base_url = "https://api.anthropic.com"
+    list_path = "/v1/models"  # https://docs.anthropic.com/en/api/models-list
+    retrieve_path = "/v1/models/{id}"  # https://docs.anthropic.com/en/api/models (resolves aliases)
+    # The largest page the API allows, so a walk takes as few calls as possible.
+    cursor = Cursor(
+        size=("limit", "1000"),
+        param="after_id",
+        next="last_id",
+        has_more="has_more",
+        also=("before_id",),
+        fields=("first_id",),
+    )
+    # https://docs.anthropic.com/en/api/messages (streamed with "stream": true in the body)
+    calls = {"chat": Call("/v1/messages")}
+    translated = True
     option_keys = frozenset({"anthropic_version", "anthropic_beta"})
 
-    def list_models(self, target: Target, query: Mapping[str, str] = EMPTY) -> ModelList:
-        params = common.pass_through(query, provider=self.slug)
-        until = http.new_deadline()
-        if self.paging_params & params.keys():
-            data = self._get(target, "/v1/models", params, until)
-            models = self._models(data)
-            return ModelList(models, paging={k: data[k] for k in PAGE_FIELDS if k in data})
-
-        def page(cursor: str | None) -> tuple[list[Model], str | None]:
-            # Largest page the API allows, so a walk takes as few calls as possible.
-            walk = {**params, "limit": "1000", **({"after_id": cursor} if cursor else {})}
-            data = self._get(target, "/v1/models", walk, until)
-            models = list(self._models(data))
-            if data.get("has_more") is not True:
-                return models, None
-            if not common.opt_str(data.get("last_id")):
-                raise BadGateway(
-                    f"{self.slug} said has_more without a last_id to continue from.",
-                    provider=self.slug,
-                )
-            return models, data["last_id"]
-
-        return ModelList(common.walk_pages(page, provider=self.slug))
-
-    def retrieve_model(self, target: Target, model_id: str) -> Model:
-        # https://docs.anthropic.com/en/api/models (also resolves aliases to a dated id)
-        path = "/v1/models/" + common.model_path(model_id, self.slug)
-        with common.missing_is_not_found(model_id, self.slug):
-            data = self._get(target, path, {}, http.new_deadline())
-        return self._model(common.obj(data, self.slug))
-
-    def _get(self, target: Target, path: str, params: dict, until: float) -> dict:
-        # https://docs.anthropic.com/en/api/models-list
-        self.require_valid(target)
+    def _endpoint(self, target: Target, path: str, *, call: bool = False) -> Endpoint:
         headers = {
             "x-api-key": target.credential,
             "anthropic-version": target.options.get("anthropic_version") or API_VERSION,
         }
         if target.options.get("anthropic_beta"):
             headers["anthropic-beta"] = target.options["anthropic_beta"]
-        url = common.base_url(target, BASE_URL) + path
-        data = http.get_json(
-            url, provider=self.slug, headers=headers, params=params, deadline=until
-        )
-        return common.obj(data, self.slug)
-
-    def _models(self, data: dict) -> tuple[Model, ...]:
-        return tuple(self._model(item) for item in common.items(data, "data", self.slug))
+        return Endpoint(self._root(target, call=call) + path, headers, secrets=(target.credential,))
 
     def _model(self, item: dict) -> Model:
         if item.get("type", "model") != "model":
             raise BadGateway(f"{self.slug} listed an item that is not a model.", provider=self.slug)
         return Model(
-            id=common.text(item, "id", self.slug),
-            created=common.unix(item.get("created_at")),  # the epoch when the date is unknown
+            id=fields.text(item, "id", self.slug),
+            created=fields.unix(item.get("created_at")),  # the epoch when the date is unknown
             owned_by=self.slug,
-            name=common.opt_str(item.get("display_name")),
-            context_length=common.opt_int(item.get("max_input_tokens")),
-            max_output_tokens=common.opt_int(item.get("max_tokens")),
-            capabilities=common.flags(item.get("capabilities")),
+            name=fields.opt_str(item.get("display_name")),
+            context_length=fields.opt_int(item.get("max_input_tokens")),
+            max_output_tokens=fields.opt_int(item.get("max_tokens")),
+            capabilities=fields.flags(item.get("capabilities")),
         )

@@ -1,11 +1,10 @@
-"""AWS Bedrock foundation models: SigV4-signed (or Bedrock API key) ListFoundationModels."""
+"""AWS Bedrock: foundation models and the runtime, by SigV4 (botocore) or a Bedrock API key."""
 
 import re
 from collections.abc import Mapping
 
-from models_api.outbound import http
-from models_api.providers import common
-from models_api.providers.base import EMPTY, Model, ModelList, Target
+from models_api.providers import fields
+from models_api.providers.base import Call, Endpoint, Model, ProviderClient, Target
 
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 SIGNED_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
@@ -26,6 +25,7 @@ class SigV4Signer:
         from botocore.awsrequest import AWSRequest
 
         signed = AWSRequest(method=request.method, url=request.url, data=request.body or b"")
+        # Both the control plane and the runtime sign as "bedrock", not "bedrock-runtime".
         SigV4Auth(self.credentials, "bedrock", self.region).add_auth(signed)
         for name in SIGNED_HEADERS:
             if name in signed.headers:
@@ -33,8 +33,24 @@ class SigV4Signer:
         return request
 
 
-class BedrockClient(common.Client):
+class BedrockClient(ProviderClient):
     slug = "bedrock"
+    base_url = "https://bedrock.{aws_region}.amazonaws.com"
+    call_url = "https://bedrock-runtime.{aws_region}.amazonaws.com"
+    # https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ListFoundationModels.html;
+    # filters such as byProvider pass through, and the API has no paging.
+    list_path = "/foundation-models"
+    list_field = "modelSummaries"
+    # https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GetFoundationModel.html
+    retrieve_path = "/foundation-models/{id}"
+    retrieve_field = "modelDetails"
+    # https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html,
+    # API_runtime_ConverseStream.html and API_runtime_InvokeModel.html
+    calls = {
+        "chat": Call("/model/{model}/converse", stream_path="/model/{model}/converse-stream"),
+        "embeddings": Call("/model/{model}/invoke"),
+    }
+    translated = True
     option_keys = frozenset({"aws_region", "aws_access_key_id", "aws_session_token"})
 
     def check_options(self, options: Mapping[str, str], base_url: str) -> list[str]:
@@ -48,46 +64,23 @@ class BedrockClient(common.Client):
             errors.append("aws_session_token needs aws_access_key_id as well.")
         return errors
 
-    def list_models(self, target: Target, query: Mapping[str, str] = EMPTY) -> ModelList:
-        # Filters such as byProvider or byOutputModality pass through; the API has no paging.
-        params = common.pass_through(query, provider=self.slug)
-        data = common.obj(self._get(target, "/foundation-models", params), self.slug)
-        items = common.items(data, "modelSummaries", self.slug)
-        return ModelList(tuple(self._model(item) for item in items))
-
-    def retrieve_model(self, target: Target, model_id: str) -> Model:
-        # https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GetFoundationModel.html
-        path = "/foundation-models/" + common.model_path(model_id, self.slug)
-        with common.missing_is_not_found(model_id, self.slug):
-            data = common.obj(self._get(target, path, {}), self.slug)
-        return self._model(common.obj(data.get("modelDetails"), self.slug))
-
-    def _get(self, target: Target, path: str, params: dict) -> object:
-        # https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ListFoundationModels.html
-        self.require_valid(target)
-        region = target.options["aws_region"]
-        url = common.base_url(target, f"https://bedrock.{region}.amazonaws.com") + path
+    def _endpoint(self, target: Target, path: str, *, call: bool = False) -> Endpoint:
+        url = self._root(target, call=call) + path
         key_id = target.options.get("aws_access_key_id")
-        if not key_id:  # a Bedrock API key: https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys-use.html
+        if not key_id:  # https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys-use.html
             headers = {"Authorization": f"Bearer {target.credential}"}
-            return http.get_json(url, provider=self.slug, headers=headers, params=params)
+            return Endpoint(url, headers, secrets=(target.credential,))
         token = target.options.get("aws_session_token") or None
-        signer = SigV4Signer(key_id, target.credential, token, region)
-        return http.get_json(
-            url,
-            provider=self.slug,
-            params=params,
-            auth=signer,
-            secrets=[target.credential, token or ""],
-        )
+        signer = SigV4Signer(key_id, target.credential, token, target.options["aws_region"])
+        return Endpoint(url, auth=signer, secrets=(target.credential, token or ""))
 
     def _model(self, item: dict) -> Model:
         return Model(
-            id=common.text(item, "modelId", self.slug),
-            owned_by=common.opt_str(item.get("providerName")) or self.slug,
-            name=common.opt_str(item.get("modelName")),
-            input_modalities=common.strs(item.get("inputModalities"), lower=True),
-            output_modalities=common.strs(item.get("outputModalities"), lower=True),
+            id=fields.text(item, "modelId", self.slug),
+            owned_by=fields.opt_str(item.get("providerName")) or self.slug,
+            name=fields.opt_str(item.get("modelName")),
+            input_modalities=fields.strs(item.get("inputModalities"), lower=True),
+            output_modalities=fields.strs(item.get("outputModalities"), lower=True),
             # Without ON_DEMAND a model can only be called through provisioned throughput.
-            capabilities=common.strs(item.get("inferenceTypesSupported"), lower=True),
+            capabilities=fields.strs(item.get("inferenceTypesSupported"), lower=True),
         )

@@ -3,19 +3,32 @@
 import re
 from collections.abc import Mapping
 
-from models_api.outbound import http
-from models_api.providers import common
-from models_api.providers.base import EMPTY, Model, ModelList, Target
+from models_api.providers import fields
+from models_api.providers.base import Call, Cursor, Endpoint, Model, ProviderClient, Target
 
-BASE_URL = "https://generativelanguage.googleapis.com"
 API_VERSION = "v1beta"
 API_VERSION_PATTERN = re.compile(r"^v\d+(alpha|beta)?$")
-PAGE_SIZE = "1000"  # the API's maximum; larger values are silently capped
 
 
-class GoogleClient(common.Client):
+class GoogleClient(ProviderClient):
     slug = "google"
-    paging_params = frozenset({"pageSize", "pageToken"})
+    base_url = "https://generativelanguage.googleapis.com"
+    list_path = "/models"  # https://ai.google.dev/api/models#method:-models.list
+    list_field = "models"
+    retrieve_path = "/models/{id}"  # https://ai.google.dev/api/models#method:-models.get
+    model_prefix = "models/"
+    # 1000 is the API's maximum page; larger values are silently capped.
+    cursor = Cursor(size=("pageSize", "1000"), param="pageToken", next="nextPageToken")
+    # https://ai.google.dev/api/generate-content and https://ai.google.dev/api/embeddings
+    calls = {
+        "chat": Call(
+            "/models/{model}:generateContent",
+            stream_path="/models/{model}:streamGenerateContent",
+            stream_params={"alt": "sse"},
+        ),
+        "embeddings": Call("/models/{model}:batchEmbedContents"),
+    }
+    translated = True
     option_keys = frozenset({"api_version"})
 
     def check_options(self, options: Mapping[str, str], base_url: str) -> list[str]:
@@ -25,52 +38,24 @@ class GoogleClient(common.Client):
             errors.append(f"api_version {version!r} is not a Gemini API version such as 'v1beta'.")
         return errors
 
-    def list_models(self, target: Target, query: Mapping[str, str] = EMPTY) -> ModelList:
-        params = common.pass_through(query, provider=self.slug)
-        until = http.new_deadline()
-        if self.paging_params & params.keys():
-            data = self._get(target, "/models", params, until)
-            paging = {"nextPageToken": data["nextPageToken"]} if data.get("nextPageToken") else {}
-            return ModelList(self._models(data), paging=paging)
-
-        def page(cursor: str | None) -> tuple[list[Model], str | None]:
-            walk = {**params, "pageSize": PAGE_SIZE, **({"pageToken": cursor} if cursor else {})}
-            data = self._get(target, "/models", walk, until)
-            return list(self._models(data)), common.opt_str(data.get("nextPageToken"))
-
-        return ModelList(common.walk_pages(page, provider=self.slug))
-
-    def retrieve_model(self, target: Target, model_id: str) -> Model:
-        # https://ai.google.dev/api/models#method:-models.get
-        path = "/models/" + common.model_path(model_id.removeprefix("models/"), self.slug)
-        with common.missing_is_not_found(model_id, self.slug):
-            data = self._get(target, path, {}, http.new_deadline())
-        return self._model(data)
-
-    def _get(self, target: Target, path: str, params: dict, until: float) -> dict:
-        # https://ai.google.dev/api/models#method:-models.list - the key goes in a header,
-        # not in `?key=`, so it never appears in a URL that something might log.
-        self.require_valid(target)
+    def _endpoint(self, target: Target, path: str, *, call: bool = False) -> Endpoint:
+        # The key goes in a header, not in `?key=`, so it never appears in a logged URL.
         version = target.options.get("api_version") or API_VERSION
-        url = f"{common.base_url(target, BASE_URL)}/{version}{path}"
-        headers = {"x-goog-api-key": target.credential}
-        data = http.get_json(
-            url, provider=self.slug, headers=headers, params=params, deadline=until
-        )
-        return common.obj(data, self.slug)
+        url = f"{self._root(target, call=call)}/{version}{path}"
+        return Endpoint(url, {"x-goog-api-key": target.credential}, secrets=(target.credential,))
 
-    def _models(self, data: dict) -> tuple[Model, ...]:
-        # An empty account page omits `models` altogether.
-        if "models" not in data and set(data) <= {"nextPageToken"}:
+    def _models(self, data: object) -> tuple[Model, ...]:
+        # An empty account's page omits `models` altogether.
+        if isinstance(data, dict) and "models" not in data and set(data) <= {"nextPageToken"}:
             return ()
-        return tuple(self._model(item) for item in common.items(data, "models", self.slug))
+        return super()._models(data)
 
     def _model(self, item: dict) -> Model:
         return Model(
-            id=common.text(item, "name", self.slug).removeprefix("models/"),
+            id=fields.text(item, "name", self.slug).removeprefix(self.model_prefix),
             owned_by=self.slug,
-            name=common.opt_str(item.get("displayName")),
-            context_length=common.opt_int(item.get("inputTokenLimit")),
-            max_output_tokens=common.opt_int(item.get("outputTokenLimit")),
-            capabilities=common.strs(item.get("supportedGenerationMethods")),
+            name=fields.opt_str(item.get("displayName")),
+            context_length=fields.opt_int(item.get("inputTokenLimit")),
+            max_output_tokens=fields.opt_int(item.get("outputTokenLimit")),
+            capabilities=fields.strs(item.get("supportedGenerationMethods")),
         )

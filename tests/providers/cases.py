@@ -39,6 +39,7 @@ class Case:
     bad_body: object  # the provider's bad-key answer (str: sent as text)
     bad_message: str  # the part of its message the caller must see
     bad_headers: dict = field(default_factory=dict)
+    chat: tuple[str, str] = ("", "")  # a model id, and the chat endpoint's URL for it
 
 
 def _target(provider, credential, base_url="", **options):
@@ -55,6 +56,7 @@ def _bearer(case_target):
 
 def _case(slug, url, body, first, bad_status, bad_body, bad_message, base_url="", **kw):
     target = _target(slug, f"{slug}-KEY-0123456789abcdef", base_url)
+    kw.setdefault("chat", ("some-model", url.removesuffix("/models") + "/chat/completions"))
     return Case(target, url, _bearer(target), body, first, bad_status, bad_body, bad_message, **kw)
 
 
@@ -180,6 +182,7 @@ CASES = {
         # The bad-key body is unverified; an OpenAI-style error is assumed.
         _openai_error("Invalid API key"),
         "Invalid API key",
+        chat=("sonar-pro", "https://api.perplexity.ai/chat/completions"),
     ),
     "cerebras": _case(
         "cerebras",
@@ -231,6 +234,7 @@ CASES = {
             "request_id": "req_011CSHoEeqs5C35K2UUqR7Fy",
         },
         "invalid x-api-key",
+        chat=("claude-sonnet-4-20250514", "https://api.anthropic.com/v1/messages"),
     ),
     "google": Case(
         _google,
@@ -254,6 +258,10 @@ CASES = {
             }
         },
         "API key not valid. Please pass a valid API key.",
+        chat=(
+            "gemini-2.0-flash",
+            "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent",
+        ),
     ),
     "azure-openai": Case(
         _azure,
@@ -271,6 +279,10 @@ CASES = {
             }
         },
         "Access denied due to invalid subscription key or wrong API endpoint.",
+        chat=(
+            "gpt-4o",
+            "https://contoso.openai.azure.com/openai/deployments/gpt-4o/chat/completions",
+        ),
     ),
     "cohere": _case(
         "cohere",
@@ -280,6 +292,7 @@ CASES = {
         401,
         {"message": "invalid api token"},
         "invalid api token",
+        chat=("command-a-03-2025", "https://api.cohere.com/v2/chat"),
     ),
     "bedrock": Case(
         _bedrock,
@@ -291,5 +304,10 @@ CASES = {
         {"message": "The security token included in the request is invalid."},
         "UnrecognizedClientException: The security token included in the request is invalid.",
         bad_headers={"x-amzn-ErrorType": "UnrecognizedClientException:http://internal.amazon.com/"},
+        chat=(
+            "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "https://bedrock-runtime.us-east-1.amazonaws.com"
+            "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse",
+        ),
     ),
 }

@@ -5,7 +5,7 @@ from types import MappingProxyType
 import pytest
 from responses import matchers
 
-from models_api.errors import BadGateway, NotFound
+from models_api.errors import BadGateway, InvalidRequest, NotFound
 from models_api.providers import get_client
 from models_api.providers.base import Target
 from tests.providers.fixtures import ANTHROPIC_PAGE
@@ -125,3 +125,42 @@ def test_retrieve_unknown_is_not_found(mocked):
     mocked.get(URL + "/nope", status=404, json=error)
     with pytest.raises(NotFound, match="'nope' does not exist at anthropic"):
         client.retrieve_model(_target(), "nope")
+
+
+def test_chat_goes_to_messages_with_key_and_version_headers():
+    target = _target(anthropic_beta="prompt-caching-2024-07-31")
+    for stream in (False, True):  # Anthropic streams by a body flag, on the same URL
+        endpoint = client.endpoint(target, "chat", "claude-sonnet-4-20250514", stream=stream)
+        assert endpoint.url == "https://api.anthropic.com/v1/messages"
+        assert endpoint.headers == {
+            "x-api-key": "sk-ant-api03-KEY",
+            "anthropic-version": "2023-06-01",
+            "anthropic-beta": "prompt-caching-2024-07-31",
+        }
+        assert endpoint.params == {}
+        assert endpoint.translated is True
+
+
+def test_chat_honours_the_version_option_and_a_base_url():
+    target = Target(
+        "anthropic",
+        "sk-ant-api03-KEY",
+        "http://127.0.0.1:9000/",
+        MappingProxyType({"anthropic_version": "2024-01-01"}),
+    )
+    endpoint = client.endpoint(target, "chat", "claude-x")
+    assert endpoint.url == "http://127.0.0.1:9000/v1/messages"
+    assert endpoint.headers["anthropic-version"] == "2024-01-01"
+    assert "anthropic-beta" not in endpoint.headers
+
+
+@pytest.mark.parametrize(
+    ("capability", "route"), [("completions", "/v1/completions"), ("embeddings", "/v1/embeddings")]
+)
+def test_only_chat_is_offered(capability, route):
+    with pytest.raises(InvalidRequest) as caught:
+        client.endpoint(_target(), capability, "claude-x")
+    assert caught.value.status == 400
+    assert caught.value.message == (
+        f"anthropic does not offer {route}; it offers: /v1/chat/completions."
+    )

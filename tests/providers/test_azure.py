@@ -97,3 +97,40 @@ def test_options_are_validated():
         "api_version 'latest' is not an Azure API version (YYYY-MM-DD).",
         "azure_auth must be one of api-key, bearer.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("capability", "path"),
+    [
+        ("chat", "/chat/completions"),
+        ("completions", "/completions"),
+        ("embeddings", "/embeddings"),
+    ],
+)
+def test_calls_go_to_the_deployment_with_the_api_version(capability, path):
+    endpoint = client.endpoint(_target(), capability, "gpt-4o-prod", stream=True)
+    assert endpoint.url == f"https://contoso.openai.azure.com/openai/deployments/gpt-4o-prod{path}"
+    assert endpoint.params == {"api-version": "2024-10-21"}
+    assert endpoint.headers == {"api-key": "azure-KEY-0123"}
+    assert endpoint.translated is False  # OpenAI's shape; the deployment names the model
+
+
+def test_a_call_with_the_version_and_bearer_options():
+    target = _target(api_version="2025-01-01-preview", azure_auth="bearer")
+    endpoint = client.endpoint(target, "chat", "gpt-4o-prod")
+    assert endpoint.params == {"api-version": "2025-01-01-preview"}
+    assert endpoint.headers == {"Authorization": "Bearer azure-KEY-0123"}
+
+
+def test_a_call_through_a_base_url_encodes_the_deployment():
+    target = Target("azure-openai", "k-0123", "https://eastus.api.cognitive.microsoft.com/")
+    endpoint = client.endpoint(target, "embeddings", "my embed/v2")
+    assert endpoint.url == (
+        "https://eastus.api.cognitive.microsoft.com/openai/deployments/my%20embed%2Fv2/embeddings"
+    )
+
+
+def test_a_call_without_a_resource_is_refused():
+    target = Target("azure-openai", "k-0123", "", MappingProxyType({}))
+    with pytest.raises(InvalidRequest, match="azure_resource"):
+        client.endpoint(target, "chat", "gpt-4o-prod")

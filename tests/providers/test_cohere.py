@@ -3,7 +3,7 @@
 import pytest
 from responses import matchers
 
-from models_api.errors import NotFound
+from models_api.errors import InvalidRequest, NotFound
 from models_api.providers import get_client
 from models_api.providers.base import Target
 from tests.providers.fixtures import COHERE_PAGE
@@ -66,3 +66,23 @@ def test_retrieve_unknown_is_not_found(mocked):
     mocked.get(URL + "/nope", status=404, json={"message": "model 'nope' not found"})
     with pytest.raises(NotFound):
         client.retrieve_model(TARGET, "nope")
+
+
+@pytest.mark.parametrize(
+    ("capability", "url"),
+    [("chat", "https://api.cohere.com/v2/chat"), ("embeddings", "https://api.cohere.com/v2/embed")],
+)
+def test_calls_go_to_the_v2_api_with_a_bearer_key(capability, url):
+    endpoint = client.endpoint(TARGET, capability, "command-a-03-2025", stream=True)
+    assert endpoint.url == url  # Cohere streams by a body flag, on the same URL
+    assert endpoint.headers == {"Authorization": "Bearer co-KEY-0123"}
+    assert endpoint.params == {}
+    assert endpoint.translated is True
+
+
+def test_legacy_completions_are_not_offered():
+    with pytest.raises(InvalidRequest) as caught:
+        client.endpoint(TARGET, "completions", "command-a-03-2025")
+    assert caught.value.message == (
+        "cohere does not offer /v1/completions; it offers: /v1/chat/completions, /v1/embeddings."
+    )

@@ -1,11 +1,12 @@
-"""One contract, run over every registered provider: the same normalised answers and errors."""
+"""One contract, run over every registered provider: the same normalised answers and errors,
+and endpoints that carry the provider's credential and nothing of the gateway's."""
 
 import pytest
 import requests
 
-from models_api.errors import BadGateway, GatewayTimeout, InvalidRequest, UpstreamError
+from models_api.errors import BadGateway, GatewayTimeout, InvalidRequest, NotFound, UpstreamError
 from models_api.providers import PROVIDERS, get_client
-from models_api.providers.base import Model
+from models_api.providers.base import Endpoint, Model
 from tests.providers.cases import CASES
 
 
@@ -117,3 +118,77 @@ def test_credential_query_parameters_are_refused(case):
     with pytest.raises(InvalidRequest) as caught:
         get_client(case.target.provider).list_models(case.target, {"key": "other"})
     assert caught.value.param == "key"
+
+
+ROUTES = {"chat": "/v1/chat/completions", "completions": "/v1/completions",
+          "embeddings": "/v1/embeddings"}  # fmt: skip
+
+
+def _endpoint(case, capability, model=None, **kw):
+    model = case.chat[0] if model is None else model
+    return get_client(case.target.provider).endpoint(case.target, capability, model, **kw)
+
+
+def test_chat_is_offered_at_the_providers_documented_url(mocked, case):
+    endpoint = _endpoint(case, "chat")
+    assert isinstance(endpoint, Endpoint)
+    assert endpoint.url == case.chat[1]
+    assert len(mocked.calls) == 0  # an endpoint is a description; nothing is sent
+
+
+@pytest.mark.parametrize("capability", sorted(ROUTES))
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_endpoint_carries_the_providers_credential_and_no_gateway_header(
+    case, capability, stream
+):
+    client = get_client(case.target.provider)
+    offered = [ROUTES[name] for name in ROUTES if name in client.calls]
+    try:
+        endpoint = _endpoint(case, capability, stream=stream)
+    except InvalidRequest as refused:
+        assert capability not in client.calls
+        assert refused.status == 400
+        assert refused.provider == case.target.provider
+        assert refused.message == (
+            f"{case.target.provider} does not offer {ROUTES[capability]}; "
+            f"it offers: {', '.join(offered)}."
+        )
+        return
+    assert capability in client.calls
+    assert endpoint.url.startswith(("https://", "http://127.0.0.1"))
+    assert not any(name.lower().startswith("x-portkey") for name in endpoint.headers)
+    credential = case.target.credential
+    carried = any(credential in value for value in endpoint.headers.values())
+    assert carried or endpoint.auth is not None
+    assert credential in endpoint.secrets
+    assert credential not in endpoint.url
+    assert all(credential not in value for value in endpoint.params.values())
+    assert credential not in repr(endpoint)
+    assert isinstance(endpoint.translated, bool)
+
+
+def test_every_provider_offers_chat_and_says_whether_it_translates(case):
+    client = get_client(case.target.provider)
+    assert "chat" in client.calls
+    assert _endpoint(case, "chat").translated is client.translated
+
+
+@pytest.mark.parametrize("model", ["..", "../../v1/files"])
+def test_a_model_id_never_moves_the_endpoint_off_its_path(case, model):
+    try:
+        endpoint = _endpoint(case, "chat", model)
+    except NotFound:
+        return
+    # Where the id is in the path it is one segment, its slashes encoded; else it is not there.
+    assert not {".", ".."} & set(endpoint.url.split("?")[0].split("/"))
+    assert endpoint.url.split("/")[:3] == _endpoint(case, "chat").url.split("/")[:3]
+
+
+@pytest.mark.parametrize("slug", sorted(s for s, client in PROVIDERS.items() if client.option_keys))
+def test_an_endpoint_for_unusable_options_is_refused(mocked, slug):
+    target = CASES[slug].target
+    options = {key: "x\r\nX-Injected: 1" for key in get_client(slug).option_keys}
+    broken = type(target)(slug, target.credential, target.base_url, options)
+    with pytest.raises(InvalidRequest, match="must be printable ASCII"):
+        get_client(slug).endpoint(broken, "chat", CASES[slug].chat[0])
+    assert len(mocked.calls) == 0

@@ -98,3 +98,45 @@ def test_options_are_validated():
     assert validate_target_options("google", {"api_version": "../v2"}) == [
         "api_version '../v2' is not a Gemini API version such as 'v1beta'."
     ]
+
+
+def test_chat_is_generate_content_with_the_key_in_a_header():
+    endpoint = client.endpoint(_target(), "chat", "gemini-2.0-flash")
+    assert endpoint.url == URL + "/gemini-2.0-flash:generateContent"
+    assert endpoint.headers == {"x-goog-api-key": "AIza-KEY-0123"}
+    assert endpoint.params == {}
+    assert endpoint.translated is True
+    assert "AIza" not in endpoint.url
+
+
+def test_streaming_chat_is_stream_generate_content_as_sse():
+    endpoint = client.endpoint(_target(), "chat", "models/gemini-2.0-flash", stream=True)
+    assert endpoint.url == URL + "/gemini-2.0-flash:streamGenerateContent"
+    assert endpoint.params == {"alt": "sse"}
+
+
+def test_embeddings_are_batch_embed_contents():
+    endpoint = client.endpoint(_target(), "embeddings", "text-embedding-004", stream=True)
+    assert endpoint.url == URL + "/text-embedding-004:batchEmbedContents"
+    assert endpoint.params == {}
+
+
+def test_calls_use_the_api_version_option():
+    endpoint = client.endpoint(_target(api_version="v1"), "chat", "gemini-2.0-flash")
+    assert endpoint.url == (
+        "https://generativelanguage.googleapis.com/v1/models/gemini-2.0-flash:generateContent"
+    )
+
+
+@pytest.mark.parametrize("model", ["", "..", "models/.."])
+def test_a_model_that_is_no_path_segment_is_not_found(model):
+    with pytest.raises(NotFound):
+        client.endpoint(_target(), "chat", model)
+
+
+def test_legacy_completions_are_a_400_naming_chat():
+    with pytest.raises(InvalidRequest) as caught:
+        client.endpoint(_target(), "completions", "gemini-2.0-flash")
+    assert caught.value.message == (
+        "google does not offer /v1/completions; it offers: /v1/chat/completions, /v1/embeddings."
+    )

@@ -4,10 +4,10 @@ from types import MappingProxyType
 
 import pytest
 
-from models_api.errors import BadGateway, NotFound, UpstreamError
+from models_api.errors import BadGateway, InvalidRequest, NotFound, UpstreamError
 from models_api.providers import get_client
 from models_api.providers.base import Model, Target
-from models_api.providers.openai_compatible import SPECS
+from models_api.providers.openai_specs import SPECS
 from tests.providers import fixtures
 
 
@@ -223,3 +223,91 @@ def test_plain_openai_item_reads_the_same_as_with_metadata_fields(mocked, item, 
     plain, searched = _list("openai").models
     assert plain == searched
     assert (plain.id, plain.created, plain.owned_by) == (item["id"], created, owned_by)
+
+
+ALL = ("chat", "completions", "embeddings")
+# Each provider's calls, from its own docs (see the comments in openai_specs.py).
+OFFERS = {
+    "openai": ("https://api.openai.com/v1", ALL),
+    "groq": ("https://api.groq.com/openai/v1", ("chat",)),
+    "together-ai": ("https://api.together.xyz/v1", ALL),
+    "mistral-ai": ("https://api.mistral.ai/v1", ("chat", "embeddings")),
+    "deepseek": ("https://api.deepseek.com", ("chat", "completions")),
+    "x-ai": ("https://api.x.ai/v1", ALL),
+    "fireworks-ai": ("https://api.fireworks.ai/inference/v1", ALL),
+    "openrouter": ("https://openrouter.ai/api/v1", ALL),
+    "perplexity-ai": ("https://api.perplexity.ai", ("chat", "embeddings")),
+    "cerebras": ("https://api.cerebras.ai/v1", ("chat", "completions")),
+    "deepinfra": ("https://api.deepinfra.com/v1/openai", ALL),
+    "huggingface": ("https://router.huggingface.co/v1", ("chat",)),
+    "ollama": ("http://localhost:11434/v1", ALL),
+}
+PATHS = {"chat": "/chat/completions", "completions": "/completions", "embeddings": "/embeddings"}
+ROUTES = {name: "/v1" + path for name, path in PATHS.items()}
+ODD_PATHS = {
+    ("deepseek", "completions"): "https://api.deepseek.com/beta/completions",
+    ("perplexity-ai", "embeddings"): "https://api.perplexity.ai/v1/embeddings",
+}
+
+
+def test_every_spec_declares_its_calls():
+    assert set(OFFERS) == {spec.slug for spec in SPECS}
+
+
+@pytest.mark.parametrize("provider", sorted(OFFERS))
+@pytest.mark.parametrize("capability", ALL)
+@pytest.mark.parametrize("stream", [False, True])
+def test_endpoints_forward_openais_shape_to_the_providers_path(provider, capability, stream):
+    base_url, offered = OFFERS[provider]
+    client = get_client(provider)
+    if capability not in offered:
+        with pytest.raises(InvalidRequest) as caught:
+            client.endpoint(_target(provider), capability, "m", stream=stream)
+        offers = ", ".join(ROUTES[name] for name in ALL if name in offered)
+        assert caught.value.status == 400
+        assert caught.value.message == (
+            f"{provider} does not offer {ROUTES[capability]}; it offers: {offers}."
+        )
+        return
+    endpoint = client.endpoint(_target(provider), capability, "org/some-model:1", stream=stream)
+    expected = ODD_PATHS.get((provider, capability), base_url + PATHS[capability])
+    assert endpoint.url == expected  # the model goes in the body, never in the URL
+    assert endpoint.headers == {"Authorization": "Bearer key-0123456789"}
+    assert endpoint.params == {}
+    assert endpoint.auth is None
+    assert endpoint.translated is False
+    assert endpoint.secrets == ("key-0123456789",)
+
+
+def test_openai_endpoint_carries_organization_and_project():
+    target = _target("openai", openai_organization="org-1", openai_project="proj_2")
+    endpoint = get_client("openai").endpoint(target, "embeddings", "text-embedding-3-small")
+    assert endpoint.url == "https://api.openai.com/v1/embeddings"
+    assert endpoint.headers == {
+        "Authorization": "Bearer key-0123456789",
+        "OpenAI-Organization": "org-1",
+        "OpenAI-Project": "proj_2",
+    }
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:8000/v1", "http://127.0.0.1:8080/v1/", "http://127.0.0.1:1234/v1"],
+)  # vLLM, TGI, LM Studio
+def test_openai_with_a_base_url_calls_that_server_without_a_key(base_url):
+    target = _target("openai", credential="", base_url=base_url)
+    client = get_client("openai")
+    for capability, path in PATHS.items():
+        endpoint = client.endpoint(target, capability, "meta-llama/Llama-3.1-8B-Instruct")
+        assert endpoint.url == base_url.rstrip("/") + path
+        assert endpoint.headers == {}
+        assert endpoint.secrets == ()
+
+
+def test_the_unoffered_message_names_every_route_offered():
+    with pytest.raises(InvalidRequest) as caught:
+        get_client("mistral-ai").endpoint(_target("mistral-ai"), "completions", "m")
+    assert caught.value.message == (
+        "mistral-ai does not offer /v1/completions; "
+        "it offers: /v1/chat/completions, /v1/embeddings."
+    )

@@ -1,9 +1,9 @@
-"""Shared provider helpers: timestamps, numbers, query filtering."""
+"""Reading fields of provider JSON: timestamps, numbers, nested objects."""
 
 import pytest
 
-from models_api.errors import InvalidRequest
-from models_api.providers import common
+from models_api.errors import BadGateway
+from models_api.providers import fields
 
 
 @pytest.mark.parametrize(
@@ -23,7 +23,7 @@ from models_api.providers import common
     ],
 )
 def test_unix(value, expected):
-    assert common.unix(value) == expected
+    assert fields.unix(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -31,18 +31,7 @@ def test_unix(value, expected):
     [("0.0000025", 0.0000025), (3, 3.0), ("x", None), (None, None), (False, None)],
 )
 def test_opt_float(value, expected):
-    assert common.opt_float(value) == expected
-
-
-@pytest.mark.parametrize("name", ["key", "API_KEY", "apikey", "api-key", "access_token"])
-def test_credential_parameters_are_refused(name):
-    with pytest.raises(InvalidRequest) as caught:
-        common.pass_through({name: "x"}, provider="p")
-    assert caught.value.param == name
-
-
-def test_other_parameters_pass_through():
-    assert common.pass_through({"limit": "5", "q": "a"}, provider="p") == {"limit": "5", "q": "a"}
+    assert fields.opt_float(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -59,6 +48,19 @@ def test_other_parameters_pass_through():
     ],
 )
 def test_opt_int(value, expected):
-    result = common.opt_int(value)
+    result = fields.opt_int(value)
     assert result == expected
     assert result is None or type(result) is int
+
+
+@pytest.mark.parametrize(("value", "expected"), [({"a": 1}, {"a": 1}), ([], {}), (None, {})])
+def test_mapping(value, expected):
+    assert fields.mapping(value) == expected
+
+
+def test_items_names_the_missing_list():
+    assert fields.items({"models": [{"id": "a"}]}, "models", "p") == [{"id": "a"}]
+    with pytest.raises(BadGateway, match="p answered without a 'models' list of objects"):
+        fields.items({"models": [1]}, "models", "p")
+    with pytest.raises(BadGateway, match="p answered without a JSON array of objects"):
+        fields.items({"data": []}, "", "p")
