@@ -14,8 +14,10 @@ from models_api.errors import BadGateway
 from models_api.providers import cohere_embeddings
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
+from models_api.providers.bedrock_chat import error_message
 
 PROVIDER = "bedrock"
+__all__ = ["embeddings_request", "embeddings_response", "error_message"]
 REGION_PREFIXES = frozenset({"us", "eu", "apac", "au", "ca", "jp", "global", "us-gov"})
 
 

@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from models_api.errors import BadGateway
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
+from models_api.providers.google_chat import error_message
 
 PROVIDER = "google"
+__all__ = ["embeddings_request", "embeddings_response", "error_message"]
 MAX_INPUTS = 100  # Gemini refuses larger batches
 
 

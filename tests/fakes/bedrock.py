@@ -17,7 +17,7 @@ import re
 from functools import cache
 
 from tests.fakes import eventstream
-from tests.fakes.server import FakeServer, Recorded, Refused, Reply
+from tests.fakes.server import FakeServer, Recorded, Refused, Reply, vector
 
 PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream|invoke)$")
 AUTH = re.compile(
@@ -67,10 +67,6 @@ def events(response: dict, *, pieces: int = 3) -> list[tuple[str, dict]]:
 
 def frames(found: list[tuple[str, dict]]) -> list[bytes]:
     return [eventstream.event(name, data) for name, data in found]
-
-
-def vector(text: str, size: int = 4) -> list[float]:
-    return [float(len(text) + i) for i in range(size)]
 
 
 @cache

@@ -11,7 +11,7 @@ embed's input_type and embedding_types. Errors are {"message"}; streams name eac
 
 import json
 
-from tests.fakes.server import FakeServer, Recorded, Refused, Reply, sse
+from tests.fakes.server import FakeServer, Recorded, Refused, Reply, sse, vector
 
 CHAT_FIELDS = {
     "model",
@@ -98,10 +98,6 @@ def events(response: dict, *, pieces: int = 3) -> list[tuple[str, dict]]:
 def _cut(text: str, pieces: int) -> list[str]:
     size = max(1, -(-len(text) // pieces))
     return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-def vector(text: str, size: int = 4) -> list[float]:
-    return [float(len(text) + i) for i in range(size)]
 
 
 class FakeCohere(FakeServer):

@@ -11,7 +11,7 @@ batch requests naming the URL's model. Streams `data:` events with CRLF and no [
 
 import re
 
-from tests.fakes.server import FakeServer, Recorded, Refused, Reply, sse
+from tests.fakes.server import FakeServer, Recorded, Refused, Reply, sse, vector
 
 PATH = re.compile(r"^/v1beta/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
 TOP_LEVEL = {"contents", "systemInstruction", "tools", "toolConfig", "generationConfig"}
@@ -86,11 +86,6 @@ def events(response: dict, *, pieces: int = 3) -> list[tuple[str, dict]]:
         }
         found.append(("", event))
     return found
-
-
-def vector(text: str, size: int = 4) -> list[float]:
-    """A fixed vector per text, so tests can tell the embeddings apart."""
-    return [float(len(text) + i) for i in range(size)]
 
 
 class FakeGemini(FakeServer):

@@ -187,6 +187,11 @@ def _handler(fake: FakeServer):
     return Handler
 
 
+def vector(text: str, size: int = 4) -> list[float]:
+    """A fixed embedding per text for the fakes to answer, so tests can tell them apart."""
+    return [float(len(text) + i) for i in range(size)]
+
+
 def sse(events, *, named: bool = True, newline: str = "\n") -> list[bytes]:
     """Server-sent events, one piece each: `event:` lines when `named`, JSON data."""
     pieces = []

@@ -8,8 +8,8 @@ import requests
 
 from models_api.errors import BadGateway, InvalidRequest, UpstreamError
 from models_api.providers import google_chat, google_embeddings
-from tests.fakes.google import FakeGemini, answer, events, vector
-from tests.fakes.server import Reply, decode_sse, sse
+from tests.fakes.google import FakeGemini, answer, events
+from tests.fakes.server import Reply, decode_sse, sse, vector
 from tests.providers.translations import golden
 
 MODEL = "gemini-2.5-flash"
