@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "models_api.api.middleware.GatewayHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "models_api.api.compression.GZipMiddleware",  # Django's, but never on event streams
     "django.middleware.common.CommonMiddleware",  # ALLOWED_HOSTS, Content-Length
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # /v1/ requests leave here for their view: what follows serves the admin console.

@@ -11,12 +11,13 @@ long, and which a server that skips empty writes (gunicorn) needs to notice a de
 """
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from time import monotonic
 
 import orjson
 from django.conf import settings
+from django.http import StreamingHttpResponse
 
 from models_api.errors import BadGateway, GatewayError, UpstreamError, internal_error
 from models_api.outbound import sse
@@ -71,6 +72,23 @@ def relay_openai_stream(
                 on_finish(outcome)
             except Exception:
                 log.exception("recording the end of a %s stream failed", stream.provider)
+
+
+def event_stream_response(
+    chunks: Iterator[bytes], *, headers: Mapping[str, str] | None = None
+) -> StreamingHttpResponse:
+    """`chunks` (from relay_openai_stream) as a text/event-stream answer, sent as they come.
+
+    No Content-Length and no compression (models_api.api.compression); no-cache and
+    X-Accel-Buffering: no keep caches and nginx from holding events back. When the server
+    closes the response (the client left), `chunks` is closed, and with it the provider.
+    """
+    response = StreamingHttpResponse(chunks, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
 
 
 def _events(stream: Stream, outcome: StreamOutcome, drop_usage: bool, keep_alive_after: float):

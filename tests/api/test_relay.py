@@ -189,3 +189,30 @@ def test_end_to_end_the_client_gets_usage_only_when_it_asked(asked, settings):
         out, outcome = relay(stream, drop_usage_chunk=not asked)
     assert (USAGE in b"".join(out)) is asked
     assert outcome.usage.prompt == 9
+
+
+@pytest.mark.django_db  # closing a response sends request_finished, which closes connections
+def test_the_response_streams_uncompressed_and_closing_it_closes_the_provider(rf):
+    from django.http import HttpResponse
+
+    from models_api.api.compression import GZipMiddleware
+    from models_api.api.relay import event_stream_response
+
+    stream = FakeStream(b"data: " + CHUNK + b"\n\n", b"data: " + CHUNK + b"\n\n")
+    response = event_stream_response(
+        relay_openai_stream(stream), headers={"x-portkey-provider": "fake"}
+    )
+    request = rf.post("/v1/chat/completions", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    gzip = GZipMiddleware(lambda r: response)
+    assert gzip(request) is response
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["Cache-Control"] == "no-cache"
+    assert response["X-Accel-Buffering"] == "no"
+    assert response["x-portkey-provider"] == "fake"
+    assert not response.has_header("Content-Encoding")
+    assert not response.has_header("Content-Length")
+    assert next(iter(response)) == b"data: " + CHUNK + b"\n\n"
+    response.close()  # what the WSGI server does when the client has gone
+    assert stream.closed
+    json_answer = HttpResponse(b"{}" * 200, content_type="application/json")
+    assert GZipMiddleware(lambda r: json_answer)(request)["Content-Encoding"] == "gzip"
