@@ -42,6 +42,11 @@ class FakeStream:
         self.closed = True
 
 
+def _provider_stream(server):
+    url = server.url + "/v1/chat/completions"
+    return streaming.post_stream(url, provider="fake", body=b"{}", policy=egress.OPERATOR)
+
+
 def relay(stream, **kwargs):
     outcomes: list[StreamOutcome] = []
     out = list(relay_openai_stream(stream, on_finish=outcomes.append, **kwargs))
@@ -156,12 +161,7 @@ def test_over_a_real_provider_a_departed_client_closes_its_connection(settings):
         gate.set()
 
     with ss.serve(handler) as server:
-        stream = streaming.post_stream(
-            server.url + "/v1/chat/completions",
-            provider="fake",
-            body=b"{}",
-            policy=egress.OPERATOR,
-        )
+        stream = _provider_stream(server)
         chunks = relay_openai_stream(stream)
         assert next(chunks) == b"data: " + CHUNK + b"\n\n"
         assert next(chunks) == b""  # the provider is silent: a tick, within 0.5 s
@@ -180,12 +180,7 @@ def test_end_to_end_the_client_gets_usage_only_when_it_asked(asked, settings):
         exchange.end()
 
     with ss.serve(handler) as server:
-        stream = streaming.post_stream(
-            server.url + "/v1/chat/completions",
-            provider="fake",
-            body=b"{}",
-            policy=egress.OPERATOR,
-        )
+        stream = _provider_stream(server)
         out, outcome = relay(stream, drop_usage_chunk=not asked)
     assert (USAGE in b"".join(out)) is asked
     assert outcome.usage.prompt == 9
