@@ -84,10 +84,13 @@ def _read(request: HttpRequest, limit: int) -> bytes:
 
 
 def _terminated(meta) -> bool:
-    """The server ends wsgi.input at the end of this body (a chunked upload), so it may be read
-    to its end; without that a read could wait on the next request of the connection."""
+    """The server ends wsgi.input at the end of this body, so it may be read to its end: a
+    chunked HTTP/1.1 upload, a server that says so, or HTTP/2 and 3, whose bodies are framed.
+    Elsewhere (wsgiref, runserver) a read could wait on the connection's next request."""
     chunked = "chunked" in str(meta.get("HTTP_TRANSFER_ENCODING", "")).lower()
-    return "wsgi.input" in meta and (chunked or meta.get("wsgi.input_terminated") is True)
+    framed = str(meta.get("SERVER_PROTOCOL", "")).upper().startswith(("HTTP/2", "HTTP/3"))
+    terminated = meta.get("wsgi.input_terminated") is True
+    return "wsgi.input" in meta and (chunked or framed or terminated)
 
 
 def _read_blocks(read, limit: int) -> bytes:

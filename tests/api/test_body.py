@@ -73,7 +73,12 @@ def test_a_body_at_the_limit_is_read(settings):
 
 
 @pytest.mark.parametrize(
-    "meta", [{"HTTP_TRANSFER_ENCODING": "chunked"}, {"wsgi.input_terminated": True}]
+    "meta",
+    [
+        {"HTTP_TRANSFER_ENCODING": "chunked"},  # gunicorn, Granian over HTTP/1.1
+        {"wsgi.input_terminated": True},
+        {"SERVER_PROTOCOL": "HTTP/2"},  # Granian over HTTP/2: framed, no Content-Length
+    ],
 )
 def test_a_chunked_upload_is_read_without_a_content_length(meta):
     assert read_json_body(chunked(BODY, **meta)).raw == BODY
