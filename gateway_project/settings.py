@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "models_api.api.middleware.GatewayHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "models_api.api.compression.GZipMiddleware",  # Django's, but never on event streams
     "django.middleware.common.CommonMiddleware",  # ALLOWED_HOSTS, Content-Length
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # /v1/ requests leave here for their view: what follows serves the admin console.
@@ -211,6 +211,10 @@ GATEWAY_TRUSTED_CUSTOM_HOSTS = [
 ]
 GATEWAY_REQUIRE_API_KEY = _read("GATEWAY_REQUIRE_API_KEY", _strict_bool, True)
 GATEWAY_MAX_RESPONSE_BYTES = _positive("GATEWAY_MAX_RESPONSE_BYTES", env.int, 16 * 1024 * 1024)
+# A stream may last minutes: only a silence this long between two of its chunks ends it.
+GATEWAY_STREAM_IDLE_TIMEOUT = _positive("GATEWAY_STREAM_IDLE_TIMEOUT", env.float, 60.0)
+# Bodies of POST /v1/chat/completions, /v1/completions, /v1/embeddings (413 beyond).
+GATEWAY_MAX_REQUEST_BYTES = _positive("GATEWAY_MAX_REQUEST_BYTES", env.int, 32 * 1024 * 1024)
 GATEWAY_MAX_PAGES = _positive("GATEWAY_MAX_PAGES", env.int, 50)
 GATEWAY_CONTROL_PLANE_CACHE_TTL = _read("GATEWAY_CONTROL_PLANE_CACHE_TTL", env.int, 30)
 # When set, GET /metrics requires "Authorization: Bearer <token>" (Prometheus: authorization).

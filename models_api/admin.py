@@ -9,6 +9,7 @@ from models_api.catalog.metadata import metadata_for
 from models_api.catalog.values import LIST_FIELDS, MAX_INT, METADATA_FIELDS, metadata_clean, tags
 from models_api.dashboard import dashboard_view
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
+from models_api.usage import admin as usage_admin  # noqa: F401  (registers UsageAdmin)
 
 COMMON_CAPABILITIES = ("tools", "vision", "embeddings", "structured_outputs", "reasoning")
 RUN_COLUMNS = ("virtual key", "provider", "added", "updated", "removed", "unchanged", "error")

@@ -1,6 +1,7 @@
-"""Prometheus metrics: requests by route and status, upstream calls by provider, cache outcomes."""
+"""Prometheus metrics: requests by route and status, upstream calls, cache outcomes, tokens."""
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,10 @@ from prometheus_client import (
     Histogram,
     multiprocess,
 )
+
+MODEL_LABELS = 200
+_models_seen: set[tuple[str, str]] = set()
+_models_lock = threading.Lock()
 
 # From a cached answer (~1 ms) to a slow provider walked page by page (seconds).
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -36,6 +41,16 @@ UPSTREAM_SECONDS = Histogram(
     "Time of one upstream call with its retries and pages, by provider.",
     ["provider"],
     buckets=BUCKETS,
+)
+TOKENS = Counter(
+    "gateway_tokens",
+    "Tokens of model calls as the provider reported them, by provider, model and kind "
+    '(prompt, completion). Past MODEL_LABELS models per process, the model is "other".',
+    ["provider", "model", "kind"],
+)
+USAGE_DROPPED = Counter(
+    "gateway_usage_dropped",
+    "Usage records dropped because the recorder's queue was full (the database too slow or down).",
 )
 CACHE = Counter(
     "gateway_models_cache",
@@ -81,6 +96,34 @@ def upstream_timed(provider: str) -> Iterator[None]:
         raise
     finally:
         upstream_observe(provider, upstream_outcome(error), time.perf_counter() - started)
+
+
+def tokens_observe(provider: str, model: str, *, prompt: int, completion: int) -> None:
+    label = model_label(provider, model)
+    TOKENS.labels(provider, label, "prompt").inc(prompt)
+    TOKENS.labels(provider, label, "completion").inc(completion)
+
+
+def model_label(provider: str, model: str) -> str:
+    """`model` while this process has seen fewer than MODEL_LABELS (provider, model) pairs.
+
+    Every label value is a time series kept forever, and a model name comes from the
+    client; so the first MODEL_LABELS pairs keep their name (a deployment uses a few dozen
+    models) and the rest are counted together as "other". Names are cut to 100 characters.
+    Only tokens a provider reported reach this, so unknown names rarely do.
+    """
+    key = (provider, model[:100])
+    if key in _models_seen:
+        return key[1]
+    with _models_lock:
+        if key in _models_seen or len(_models_seen) < MODEL_LABELS:
+            _models_seen.add(key)
+            return key[1]
+    return "other"
+
+
+def usage_dropped(count: int) -> None:
+    USAGE_DROPPED.inc(count)
 
 
 def cache_observe(provider: str, status: str) -> None:

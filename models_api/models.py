@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from models_api.catalog.values import METADATA_FIELDS, metadata_resolve, price_decimal
+from models_api.usage.models import Usage  # noqa: F401  (registered with this app)
 
 MODEL_ID_MAX_LENGTH = 255
 

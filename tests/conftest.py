@@ -17,3 +17,15 @@ def in_process_wsgi():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def usage_written_at_once(monkeypatch):
+    """Usage records are written in the calling thread, inside the test's transaction
+    (the recorder's own thread would use a connection that cannot see it)."""
+    import os
+
+    from models_api.usage import recorder
+
+    monkeypatch.setattr(recorder, "_recorder", recorder.Recorder(synchronous=True))
+    monkeypatch.setattr(recorder, "_recorder_pid", os.getpid())

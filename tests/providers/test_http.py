@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from models_api.errors import BadGateway, GatewayTimeout, UpstreamError
-from models_api.outbound import http
+from models_api.outbound import http, pool
 
 URL = "https://api.example.test/v1/models"
 OK = {"object": "list", "data": []}
@@ -37,13 +37,13 @@ def test_timeouts_come_from_the_setting(mocked, settings):
 
 
 def test_one_pooled_session_that_keeps_no_cookies(mocked):
-    assert http.session() is http.session()
+    assert pool.session() is pool.session()
     mocked.get(URL, json=OK, headers={"Set-Cookie": "tenant=a; Domain=api.example.test; Path=/"})
     mocked.get(URL, json=OK)
     _get()
     _get()
     assert "Cookie" not in mocked.calls[1].request.headers
-    assert not http.session().cookies
+    assert not pool.session().cookies
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
@@ -300,7 +300,7 @@ def proxies_unset(monkeypatch):
 def test_environment_is_read_once_without_a_proxy(monkeypatch, proxies_unset):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corporate.pem")
     session = requests.Session()
-    http._environment_read_once(session)
+    pool._environment_read_once(session)
     assert session.trust_env is False  # no per-call scan of os.environ or ~/.netrc
     assert session.verify == "/etc/ssl/corporate.pem"
 
@@ -308,14 +308,14 @@ def test_environment_is_read_once_without_a_proxy(monkeypatch, proxies_unset):
 def test_no_proxy_alone_is_no_proxy(monkeypatch, proxies_unset):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     session = requests.Session()
-    http._environment_read_once(session)
+    pool._environment_read_once(session)
     assert session.trust_env is False
 
 
 def test_with_a_proxy_requests_keeps_reading_the_environment(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal.test:3128")
     session = requests.Session()
-    http._environment_read_once(session)
+    pool._environment_read_once(session)
     assert session.trust_env is True  # so NO_PROXY is still honoured per host
     assert session.verify is True
 
@@ -323,7 +323,7 @@ def test_with_a_proxy_requests_keeps_reading_the_environment(monkeypatch):
 @pytest.fixture
 def fresh_sessions(monkeypatch):
     """Sessions built from this test's environment, not the ones the process already holds."""
-    monkeypatch.setattr(http, "_sessions", {})
+    monkeypatch.setattr(pool, "_sessions", {})
 
 
 def test_a_configured_proxy_carries_the_call(monkeypatch, mocked, fresh_sessions):
@@ -370,9 +370,9 @@ def test_a_url_with_a_query_is_never_kept(mocked):
     """Prepared URLs are memoised, but not one whose query might carry a key."""
     keyed = "https://api.example.test/v1/models?key=secret-0123456789"
     mocked.get(URL, json=OK)  # no query matcher: answers with or without one
-    http._prepared_url.cache_clear()
+    pool._prepared_url.cache_clear()
     assert _get() == OK  # a query-less URL is kept ...
     http.get_json(keyed, provider="example")
     _get(params={"key": "secret-0123456789"})
-    assert http._prepared_url.cache_info().currsize == 1  # ... the keyed ones are not
+    assert pool._prepared_url.cache_info().currsize == 1  # ... the keyed ones are not
     assert [call.request.url for call in mocked.calls] == [URL, keyed, keyed]

@@ -1,0 +1,178 @@
+"""Reading a provider's answer: status to gateway error, size cap, JSON, scrubbed messages."""
+
+import json
+from collections.abc import Iterable, Mapping
+from time import monotonic
+from urllib.parse import urlsplit
+
+import orjson
+import requests
+from django.conf import settings
+
+from models_api.errors import BadGateway, GatewayError, GatewayTimeout, UpstreamError
+from models_api.outbound import transport
+
+SECRET_HEADERS = ("authorization", "x-api-key", "api-key", "x-goog-api-key")
+SECRET_PARAMS = ("key", "api_key", "access_token")
+CHUNK = 64 * 1024
+
+
+def read_json(
+    response: requests.Response, provider: str, budget: transport.Budget, hidden: list[str]
+) -> object:
+    """The decoded JSON of a 2xx answer, else the GatewayError its status calls for."""
+    status = response.status_code
+    body = read_body(response, provider, budget) if status < 300 or status >= 400 else b""
+    check_status(response, body, provider, hidden)
+    try:
+        return decode_json(body)
+    except (ValueError, RecursionError):
+        raise BadGateway(
+            f"{provider} answered HTTP {status} with a body that is not JSON.", provider=provider
+        ) from None
+
+
+def check_status(
+    response: requests.Response, body: bytes, provider: str, hidden: list[str]
+) -> None:
+    """Raise what a non-2xx answer means (DESIGN section 6); `body` is its (capped) body."""
+    status = response.status_code
+    if 300 <= status < 400:
+        raise BadGateway(
+            f"{provider} redirected the request (HTTP {status}); redirects are not followed. "
+            "Check the provider's base URL.",
+            provider=provider,
+        )
+    if status < 400:
+        return
+    message = _error_message(body, response, hidden)
+    if status >= 500:
+        raise BadGateway(f"{provider} failed with HTTP {status}: {message}", provider=provider)
+    retry = response.headers.get("Retry-After")
+    raise UpstreamError(
+        f"{provider} rejected the request (HTTP {status}): {message}",
+        status=status,
+        provider=provider,
+        headers={"Retry-After": retry} if status == 429 and retry else None,
+    )
+
+
+def decode_json(body: bytes) -> object:
+    """orjson (several times faster on a model list), or the standard library for what orjson
+    refuses but Python's parser allows: UTF-16 bodies, NaN, nesting over 1,024 levels.
+    (orjson reads an integer beyond 64 bits as a float; no model field holds one.)"""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
+def read_body(response: requests.Response, provider: str, budget: transport.Budget) -> bytes:
+    """The whole body, within GATEWAY_MAX_RESPONSE_BYTES and the call's deadline."""
+    limit = settings.GATEWAY_MAX_RESPONSE_BYTES
+    too_large = BadGateway(
+        f"{provider} sent a response larger than {limit} bytes (GATEWAY_MAX_RESPONSE_BYTES).",
+        provider=provider,
+    )
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            if monotonic() > budget.until:
+                raise timeout(provider)
+            chunks.append(chunk)
+    except requests.exceptions.Timeout:
+        raise timeout(provider) from None
+    except requests.exceptions.RequestException:
+        if budget.expired:
+            raise timeout(provider) from None
+        raise BadGateway(
+            f"The connection to {provider} broke while reading its answer; try again.",
+            provider=provider,
+        ) from None
+    if budget.expired:  # a body without Content-Length ends, cut short, at the deadline
+        raise timeout(provider)
+    return b"".join(chunks)
+
+
+def _error_message(body: bytes, response: requests.Response, hidden: list[str]) -> str:
+    """The provider's own message, from any of the error shapes in reference/providers.md.
+
+    Secrets are removed before the message is shortened, so none is cut in half and kept.
+    """
+    try:
+        message = _message_from(json.loads(body))
+    except (ValueError, RecursionError):
+        text = body.decode("utf-8", "replace").strip()
+        message = text if text and not text.startswith("<") else ""
+    message = " ".join(scrub(message, hidden).split())[:500]
+    aws_type = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
+    if aws_type:
+        message = f"{aws_type}: {message}" if message else aws_type
+    return message or f"HTTP {response.status_code} {response.reason or ''} with no message".strip()
+
+
+def _message_from(data: object) -> str:
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, dict):
+        return ""
+    for key in ("error", "message", "Message", "detail"):
+        value = data.get(key)
+        if isinstance(value, dict):
+            value = value.get("message") or value.get("msg") or value.get("error")
+        elif isinstance(value, list):  # FastAPI validation errors: [{"msg": ...}, ...]
+            value = "; ".join(
+                str(i.get("msg", i)) if isinstance(i, dict) else str(i) for i in value
+            )
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def secrets_of(
+    headers: Mapping[str, str], params: Mapping[str, str], extra: Iterable[str]
+) -> list[str]:
+    """The values to scrub from messages: credential headers and parameters, and `extra`."""
+    values = list(extra)
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and value:
+            values.append(value)
+            values.append(value.split(" ", 1)[-1])  # the token without "Bearer "
+    values.extend(v for k, v in params.items() if k.lower() in SECRET_PARAMS and v)
+    # Longest first, so a token is removed whole before any value it contains.
+    return sorted({v for v in values if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
+
+
+def scrub(message: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        message = message.replace(secret, "[REDACTED]")
+    return message
+
+
+def timeout(provider: str) -> GatewayTimeout:
+    return GatewayTimeout(
+        f"{provider} did not answer within {settings.GATEWAY_UPSTREAM_TIMEOUT:g} seconds "
+        "(GATEWAY_UPSTREAM_TIMEOUT); try again later.",
+        provider=provider,
+    )
+
+
+def refused(provider: str, host: str) -> GatewayError:
+    return BadGateway(
+        f"The {provider} base URL host {host[:100]!r} resolves to a private address (loopback, "
+        "private, link-local or metadata), which virtual key base URLs may not reach; an admin "
+        "must add the host to GATEWAY_TRUSTED_CUSTOM_HOSTS.",
+        provider=provider,
+        code="private_address_refused",
+    )
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"

@@ -1,0 +1,1 @@
+"""Usage of the model calls: token counts, their recording, cost and the admin's daily view."""
