@@ -216,6 +216,8 @@ GATEWAY_CONTROL_PLANE_CACHE_TTL = _read("GATEWAY_CONTROL_PLANE_CACHE_TTL", env.i
 # When set, GET /metrics requires "Authorization: Bearer <token>" (Prometheus: authorization).
 GATEWAY_METRICS_TOKEN = _read("GATEWAY_METRICS_TOKEN", env.str, "")
 
+DEFAULT_EXCEPTION_REPORTER_FILTER = "models_api.redaction.SecretsReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
