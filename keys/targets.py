@@ -2,10 +2,13 @@
 
 from types import MappingProxyType
 
+from keys import crypto
 from keys.models import VirtualKey
 from models_api.errors import BadGateway
 from models_api.outbound import egress
 from models_api.providers.base import Target
+
+SECRET_OPTIONS = ("aws_session_token",)
 
 
 def target_for_virtual_key(virtual_key: VirtualKey, *, custom_host: str = "") -> Target:
@@ -28,3 +31,13 @@ def target_for_virtual_key(virtual_key: VirtualKey, *, custom_host: str = "") ->
         base_url=custom_host or virtual_key.base_url,
         options=MappingProxyType(options),
     )
+
+
+def virtual_key_secrets(virtual_key: VirtualKey) -> list[str]:
+    """What no message about this key may show: its credential and any secret option."""
+    try:
+        credential = virtual_key.credential
+    except crypto.DecryptionError:
+        credential = ""
+    options = virtual_key.options or {}
+    return [credential, *(str(options[name]) for name in SECRET_OPTIONS if options.get(name))]

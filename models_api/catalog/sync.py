@@ -13,7 +13,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from keys.models import VirtualKey
-from keys.targets import target_for_virtual_key
+from keys.targets import target_for_virtual_key, virtual_key_secrets
 from models_api.catalog.bulk import rows_write
 from models_api.catalog.metadata import MetadataIndex, metadata_index
 from models_api.catalog.query import catalog_changed
@@ -29,6 +29,7 @@ from models_api.models import (
 )
 from models_api.providers import get_client
 from models_api.providers.base import Model
+from models_api.redaction import exception_text, scrub
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +154,15 @@ def _key_sync(
         if not dry_run:
             catalog_changed()  # bulk writes send no signals
     except (GatewayError, Refused) as exc:
-        result.error = str(exc)  # GatewayError messages are scrubbed of credentials
+        result.error = scrub(str(exc), virtual_key_secrets(virtual_key))
     except IntegrityError:
         result.error = "Another sync changed this key's entries at the same time; run it again."
     except Exception as exc:  # one broken key must not stop the others
-        log.exception("catalog sync of virtual key %s failed", virtual_key.slug, exc_info=exc)
+        log.error(
+            "catalog sync of virtual key %s failed\n%s",
+            virtual_key.slug,
+            exception_text(exc, virtual_key_secrets(virtual_key)),
+        )
         result.error = f"Internal error ({type(exc).__name__}); see the gateway log."
     if result.error:
         result.added = result.updated = result.removed = result.unchanged = 0
