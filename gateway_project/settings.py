@@ -222,7 +222,25 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "refused_requests": {
+            "()": "models_api.logging_filters.RefusedRequestLines",
+            "per_minute": 10,
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "refused_requests": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refused_requests"],
+        },
+    },
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
-    "loggers": {"django.request": {"level": "ERROR", "propagate": True}},
+    "loggers": {
+        "django.request": {"level": "ERROR", "propagate": True},
+        # Requests Django refuses with a 400 (bad Host header, too many fields, ...): anyone
+        # can send them, so one short line each, and a bounded number a minute.
+        "django.security": {"handlers": ["refused_requests"], "level": "INFO", "propagate": False},
+    },
 }
