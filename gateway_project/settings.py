@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "models_api.api.middleware.GatewayHeadersMiddleware",
+    "models_api.text.ControlCharactersMiddleware",  # a NUL in a query parameter: 400, any route
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",  # ALLOWED_HOSTS, Content-Length

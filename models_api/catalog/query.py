@@ -12,6 +12,7 @@ from models_api.catalog.values import CAPABILITY_ALIASES, tags
 from models_api.errors import InvalidRequest, NotFound
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
+from models_api.text import text_param
 
 GENERATION_KEY = "catalog:generation"
 DEFAULT_LIMIT = 100
@@ -123,7 +124,8 @@ def catalog_retrieve(*, access: Access, public_id: str) -> dict:
 
 def query_parse(*, params: Mapping[str, str]) -> Query:
     """Validate the query string; InvalidRequest naming the first bad parameter."""
-    for name in params:
+    for name, value in params.items():
+        text_param(name, value)
         if name not in PARAMS:
             _bad(name, f"Unknown query parameter {name!r}. Known: {', '.join(sorted(PARAMS))}.")
     providers = _names(params, "provider")

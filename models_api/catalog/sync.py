@@ -35,6 +35,7 @@ from models_api.models import (
 from models_api.providers import get_client
 from models_api.providers.base import Model
 from models_api.redaction import exception_text, scrub
+from models_api.text import has_control, without_controls
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,8 @@ def _apply(virtual_key, models: Iterable[Model], result: KeyResult, *, index, dr
     for model in models:
         if not model.id or len(model.id) > MODEL_ID_MAX_LENGTH or model.id in seen:
             continue
+        if has_control(model.id):  # no caller could name it, and PostgreSQL refuses a NUL
+            continue
         seen.add(model.id)
         fingerprint = listing_fingerprint(virtual_key, model)
         state = existing.get(model.id)
@@ -246,7 +249,7 @@ def _row(virtual_key: VirtualKey, model: Model, now, *, overrides: dict, index) 
         "model_id": model.id,
         "public_id": public_id_for(virtual_key.slug, model.id),
         "created": max(0, int(model.created or 0)),
-        "owned_by": (model.owned_by or virtual_key.provider)[:255],
+        "owned_by": without_controls(model.owned_by or virtual_key.provider)[:255],
         "synced": synced,
         "overrides": overrides,
         **effective_columns(overrides, synced, index.get(virtual_key.provider, model.id)),
