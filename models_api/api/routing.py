@@ -199,9 +199,16 @@ def route_read(request) -> Route:
         provider_param="x-portkey-provider" if provider_header else "x-portkey-config",
         virtual_key_param="x-portkey-virtual-key" if virtual_key_header else "x-portkey-config",
     )
-    custom_host = _pick(
-        "custom-host", _header(meta, "x-portkey-custom-host"), config.get("custom_host", "")
-    )
+    custom_host_header = _header(meta, "x-portkey-custom-host")
+    custom_host = _pick("custom-host", custom_host_header, config.get("custom_host", ""))
+    if custom_host and virtual_key:
+        # A stored credential goes only to its own virtual key's base URL.
+        raise InvalidRequest(
+            f"A virtual key ({virtual_key}) and a custom host cannot be combined: a virtual key's "
+            "credential is sent only to its own base URL. To call a custom host, send your own "
+            "provider credential with x-portkey-provider instead of the virtual key.",
+            param="x-portkey-custom-host" if custom_host_header else "x-portkey-config",
+        )
     if custom_host:
         custom_host = trusted_base_url(custom_host, param="x-portkey-custom-host")
 
