@@ -165,6 +165,12 @@ def query_parse(*, params: Mapping[str, str]) -> Query:
     )
 
 
+def paging_parse(*, params: Mapping[str, str]) -> tuple[int | None, int]:
+    """(limit, offset) as the catalog reads them, for lists paged after filtering by scope."""
+    limit = _int(params, "limit", None, minimum=1, maximum=MAX_LIMIT)
+    return limit, _int(params, "offset", 0, minimum=0)
+
+
 def pattern_regex(pattern: str) -> str | None:
     """A shell pattern (fnmatchcase) as a regex SQLite and PostgreSQL both run; None if unsure.
 
