@@ -4,10 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8787
-# gthread: /v1/models mostly waits on providers, the cache or the database, so threads
-# overlap that waiting cheaply; one worker per core keeps CPU-bound JSON work parallel.
+# Granian: one worker process per core runs the CPU work in parallel; each has up to THREADS
+# blocking threads (created when needed), one per request or stream in flight.
 WORKERS ?= 2
-THREADS ?= 4
+THREADS ?= 256
 
 .PHONY: run serve test test-browser lint format env migrate bench clean
 
@@ -33,10 +33,10 @@ migrate: $(VENV)/.installed .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
-# gunicorn.conf.py holds the production settings (worker class, keep-alive, metrics dir).
+# gateway_project/server.py: Granian's WSGI workers, the metrics directory, worker start-up.
 run: migrate
 	WEB_CONCURRENCY=$(WORKERS) GATEWAY_THREADS=$(THREADS) \
-		$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+		$(BIN)/python -m gateway_project.server --host $(HOST) --port $(PORT)
 
 serve: run
 

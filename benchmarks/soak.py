@@ -176,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=60, help="seconds (at least 15)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per gateway")
+    parser.add_argument("--workers", type=int, default=2, help="server workers per gateway")
     parser.add_argument(
         "--sample-every", type=float, default=5.0, help="seconds between RSS samples"
     )

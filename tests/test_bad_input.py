@@ -124,7 +124,7 @@ def test_duplicated_gateway_key_is_401(client, key):
 
 
 def test_duplicated_provider_in_raw_wsgi_is_400(in_process_wsgi):
-    """The same, through the WSGI entry point with a raw environ, as gunicorn would call it."""
+    """The same, through the WSGI entry point with a raw environ, as the server calls it."""
     _, raw_key = make_api_key()
     status, body = call_wsgi(
         "/v1/models",

@@ -1,0 +1,218 @@
+"""The production HTTP server: Granian's WSGI workers around the gateway, and their lifecycle.
+
+python -m gateway_project.server [--host 127.0.0.1] [--port 8787]   (settings: README, Settings)
+
+Granian (a Rust HTTP server) parses HTTP and streams responses; each request runs on one of a
+worker's blocking threads, created when needed and reaped when idle. This module owns what
+gunicorn's hooks used to do: the Prometheus multiprocess directory (created before any worker
+starts, emptied at start, removed at exit, dead workers' live-gauge files removed) and the
+worker start-up (the app loaded, its objects frozen out of the collector's reach).
+"""
+
+import argparse
+import copy
+import gc
+import os
+import random
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import environ
+from granian.constants import Interfaces
+from granian.log import LOGGING_CONFIG
+from granian.server import Server
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The server's settings, read once from the environment or .env (README, Settings)."""
+
+    workers: int
+    threads: int
+    access_log: str
+    keepalive_requests: int
+    graceful_timeout: int
+    worker_lifetime: int
+    worker_max_rss_mb: int
+
+    @classmethod
+    def read(cls) -> "ServerSettings":
+        env = environ.Env()
+        environ.Env.read_env(BASE_DIR / ".env")
+        return cls(
+            workers=env.int("WEB_CONCURRENCY", default=2),
+            threads=env.int("GATEWAY_THREADS", default=256),
+            access_log=env.str("GATEWAY_ACCESS_LOG", default=""),
+            keepalive_requests=env.int("GATEWAY_KEEPALIVE_REQUESTS", default=25),
+            graceful_timeout=env.int("GATEWAY_GRACEFUL_TIMEOUT", default=10),
+            worker_lifetime=env.int("GATEWAY_WORKER_LIFETIME", default=0),
+            worker_max_rss_mb=env.int("GATEWAY_WORKER_MAX_RSS_MB", default=1024),
+        )
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def load_application(keepalive_requests: int):
+    """In each worker, after the fork: the gateway's WSGI app, wrapped for Granian."""
+    # Until Granian installs its own handlers, a stop signal ends this worker at once (the
+    # handler inherited from the master would only set a flag in this process's copy).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
+    from gateway_project.wsgi import application
+
+    # Django, the URL conf and the models are loaded: move them out of the collector's reach,
+    # so the collections that requests trigger do not walk them each time.
+    gc.freeze()
+    # Granian starts every WSGI environ from a copy of os.environ (CGI's habit): the gateway's
+    # secrets and the operator's variables would reach request.META, and a variable named
+    # HTTP_* would pass for a request header. A request's own keys are never among these.
+    inherited = tuple(name for name in os.environ if not name.startswith("wsgi."))
+    close_chance = 1 / keepalive_requests if keepalive_requests > 0 else 0.0
+
+    def closing_start_response(start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [*headers, ("Connection", "close")], exc_info)
+
+        return start
+
+    def gateway(environ, start_response):
+        for name in inherited:
+            environ.pop(name, None)
+        # Every worker has its own listening socket (SO_REUSEPORT): the kernel spreads new
+        # connections by hash, never by load, and a keep-alive connection stays where it
+        # landed. Closing one in `keepalive_requests` at random makes clients reconnect, so
+        # an uneven spread does not last (README, Performance).
+        if close_chance and random.random() < close_chance:  # noqa: S311 (not security)
+            start_response = closing_start_response(start_response)
+        return application(environ, start_response)
+
+    return gateway
+
+
+class MetricsDirectory:
+    """prometheus_client's multiprocess directory for the life of the server."""
+
+    def __init__(self):
+        given = os.environ.get(METRICS_ENV, "")
+        self.owned = not given
+        self.path = Path(given or tempfile.mkdtemp(prefix="gateway-metrics-"))
+        self.path.mkdir(parents=True, exist_ok=True)
+        # Files left by an earlier run would be summed into this run's counters.
+        for stale in self.path.glob("*.db"):
+            stale.unlink()
+        os.environ[METRICS_ENV] = str(self.path)
+        self.stopped = threading.Event()
+
+    def reap_dead_workers(self, mark_process_dead, *, every: float = 1.0) -> None:
+        """Remove the live-gauge files of workers that are gone (Granian has no exit hook)."""
+        while not self.stopped.wait(every):
+            for pid in self.dead_pids():
+                mark_process_dead(pid, str(self.path))
+
+    def dead_pids(self) -> set[int]:
+        pids = set()
+        for live in self.path.glob("gauge_live*_*.db"):
+            pid = live.stem.rsplit("_", 1)[-1]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                pids.add(int(pid))
+        return pids
+
+    def close(self) -> None:
+        self.stopped.set()
+        if self.owned:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def reserve_port(host: str, port: int) -> tuple[socket.socket, int]:
+    """A socket bound (not listening) to the port, so port 0 names one no other server gets."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    # Granian's workers each bind the same port with SO_REUSEPORT; a socket that does not
+    # listen joins no accept queue, it only keeps the port this server's.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock, sock.getsockname()[1]
+
+
+def log_config(access_log: str) -> dict:
+    """Granian's logging, with the access log to stderr (`-`) or to a file."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    if access_log and access_log != "-":
+        config["handlers"]["access"] = {
+            "formatter": "access",
+            "class": "logging.FileHandler",
+            "filename": access_log,
+        }
+    elif access_log:
+        config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    return config
+
+
+def build(settings: ServerSettings, *, host: str, port: int) -> Server:
+    return Server(
+        "gateway_project.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=settings.workers,
+        blocking_threads=settings.threads,
+        # A request waits for a free thread rather than being refused.
+        backpressure=max(settings.threads, 1),
+        log_dictconfig=log_config(settings.access_log),
+        log_access=bool(settings.access_log),
+        respawn_failed_workers=True,
+        workers_kill_timeout=settings.graceful_timeout,
+        workers_lifetime=settings.worker_lifetime or None,
+        workers_max_rss=settings.worker_max_rss_mb or None,
+        rss_sample_interval=5,
+        working_dir=BASE_DIR,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8787, help="0: any free port")
+    args = parser.parse_args(argv)
+    # Until Granian takes the signals over, a stop still passes through the `finally` below.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
+    metrics_dir = None
+    try:
+        settings = ServerSettings.read()
+        metrics_dir = MetricsDirectory()
+        # Imported once the directory is in the environment: prometheus_client picks its
+        # file-backed values at import, and the workers inherit this import when forked.
+        from prometheus_client.multiprocess import mark_process_dead
+
+        threading.Thread(
+            target=metrics_dir.reap_dead_workers, args=(mark_process_dead,), daemon=True
+        ).start()
+        reserved, port = reserve_port(args.host, args.port)
+        with reserved:
+            server = build(settings, host=args.host, port=port)
+            server.serve(
+                target_loader=lambda: load_application(settings.keepalive_requests),
+                wrap_loader=False,
+            )
+    finally:
+        # A second signal must not interrupt the clean-up.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if metrics_dir is not None:
+            metrics_dir.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
