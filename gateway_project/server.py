@@ -30,6 +30,23 @@ from granian.server import Server
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# What Granian puts in a WSGI environ from the request itself (PEP 3333's CGI variables).
+_REQUEST_KEYS = frozenset(
+    [
+        "REQUEST_METHOD",
+        "SCRIPT_NAME",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "CONTENT_TYPE",
+        "CONTENT_LENGTH",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SERVER_PROTOCOL",
+        "REMOTE_ADDR",
+        "GATEWAY_INTERFACE",
+        "SERVER_SOFTWARE",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -74,27 +91,35 @@ def load_application(keepalive_requests: int):
     # Django, the URL conf and the models are loaded: move them out of the collector's reach,
     # so the collections that requests trigger do not walk them each time.
     gc.freeze()
-    # Granian starts every WSGI environ from a copy of os.environ (CGI's habit): the gateway's
-    # secrets and the operator's variables would reach request.META, and a variable named
-    # HTTP_* would pass for a request header. A request's own keys are never among these.
-    inherited = tuple(name for name in os.environ if not name.startswith("wsgi."))
+    return wrap(application, inherited=tuple(os.environ), keepalive_requests=keepalive_requests)
+
+
+def _closing(start_response):
+    def start(status, headers, exc_info=None):
+        return start_response(status, [*headers, ("Connection", "close")], exc_info)
+
+    return start
+
+
+def wrap(application, *, inherited: tuple[str, ...], keepalive_requests: int):
+    """The WSGI app as Granian calls it: without the process environment in its environ, and
+    closing one keep-alive connection in `keepalive_requests` (0: never)."""
+    # Granian starts every WSGI environ from a copy of os.environ (CGI's habit), so the
+    # gateway's secrets and the operator's variables would reach request.META, and a variable
+    # named HTTP_* would pass for a request header. Those names are removed (a header that
+    # shares a variable's name goes too); the request's CGI keys are kept.
+    dropped = tuple(name for name in inherited if name not in _REQUEST_KEYS)
     close_chance = 1 / keepalive_requests if keepalive_requests > 0 else 0.0
 
-    def closing_start_response(start_response):
-        def start(status, headers, exc_info=None):
-            return start_response(status, [*headers, ("Connection", "close")], exc_info)
-
-        return start
-
     def gateway(environ, start_response):
-        for name in inherited:
+        for name in dropped:
             environ.pop(name, None)
         # Every worker has its own listening socket (SO_REUSEPORT): the kernel spreads new
         # connections by hash, never by load, and a keep-alive connection stays where it
         # landed. Closing one in `keepalive_requests` at random makes clients reconnect, so
         # an uneven spread does not last (README, Performance).
         if close_chance and random.random() < close_chance:  # noqa: S311 (not security)
-            start_response = closing_start_response(start_response)
+            start_response = _closing(start_response)
         return application(environ, start_response)
 
     return gateway

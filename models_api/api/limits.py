@@ -1,0 +1,48 @@
+"""The gateway's own limits on a request's target and headers, answered as OpenAI JSON errors.
+
+The HTTP server's own limits are far above these (Granian: 100 headers, a ~400 KB header
+block, a 64 KB target), and what it refuses gets a bare status line with no body. Any request
+it can parse that goes past these limits gets the JSON answer here instead.
+"""
+
+from models_api.errors import InvalidRequest, json_response
+
+MAX_TARGET_BYTES = 8 * 1024  # path and query string, as nginx's default large header buffer
+MAX_HEADER_BYTES = 32 * 1024  # names and values of every header together
+MAX_HEADERS = 64
+_UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")  # the two headers WSGI names without HTTP_
+
+
+def limit_exceeded(meta: dict) -> InvalidRequest | None:
+    """The error for a request past a limit, or None. PEP 3333 strings hold one byte a char."""
+    target = len(meta.get("PATH_INFO", "")) + len(meta.get("QUERY_STRING", ""))
+    if target > MAX_TARGET_BYTES:
+        return InvalidRequest(
+            f"The request's URL is over {MAX_TARGET_BYTES} bytes; send fewer query parameters.",
+            status=414,
+            code="uri_too_long",
+        )
+    count = size = 0
+    for name, value in meta.items():
+        if name.startswith("HTTP_") or name in _UNPREFIXED:
+            count += 1
+            size += len(name) + len(value)
+    if count > MAX_HEADERS or size > MAX_HEADER_BYTES:
+        return InvalidRequest(
+            f"The request sent {count} headers of {size} bytes; the gateway takes at most "
+            f"{MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes in all.",
+            status=431,
+            code="request_headers_too_large",
+        )
+    return None
+
+
+class RequestLimitsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        error = limit_exceeded(request.META)
+        if error is not None:
+            return json_response(error)
+        return self.get_response(request)
