@@ -82,6 +82,10 @@ class Child:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
 
+    def signal_pid(self, pid: int, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
     def stop(self, *, seconds: float = 5.0) -> None:
         """SIGINT to the group (the server stops its workers), then SIGKILL for what is left."""
         if self.popen.poll() is None:
