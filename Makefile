@@ -7,7 +7,7 @@ PORT ?= 8787
 # Granian: one worker process per core runs the CPU work in parallel; each has up to THREADS
 # blocking threads (created when needed), one per request or stream in flight.
 WORKERS ?= 2
-THREADS ?= 256
+THREADS ?= 512
 
 .PHONY: run serve test test-browser lint format env migrate bench clean
 

@@ -58,13 +58,12 @@ class Candidate:
     env: dict = field(default_factory=dict)
 
 
-THREADS = ("--blocking-threads", "256", "--backpressure", "256")
 CANDIDATES = [
     Candidate("gunicorn gthread 2x4", gunicorn(WSGI), gunicorn("benchmarks.hello:wsgi")),
     Candidate(
         "granian wsgi 2 workers (production)",
         processes.GATEWAY_COMMAND,
-        granian("wsgi", "benchmarks.hello:wsgi", *THREADS),
+        [*processes.GATEWAY_COMMAND, "--app", "benchmarks.hello:wsgi"],
     ),
     Candidate(
         "  the same, no keep-alive cap",

@@ -12,6 +12,7 @@ worker start-up (the app loaded, its objects frozen out of the collector's reach
 import argparse
 import copy
 import gc
+import importlib
 import os
 import random
 import shutil
@@ -69,7 +70,7 @@ class ServerSettings:
         environ.Env.read_env(BASE_DIR / ".env")
         return cls(
             workers=env.int("WEB_CONCURRENCY", default=2),
-            threads=env.int("GATEWAY_THREADS", default=256),
+            threads=env.int("GATEWAY_THREADS", default=512),
             access_log=env.str("GATEWAY_ACCESS_LOG", default=""),
             keepalive_requests=env.int("GATEWAY_KEEPALIVE_REQUESTS", default=25),
             graceful_timeout=env.int("GATEWAY_GRACEFUL_TIMEOUT", default=10),
@@ -103,13 +104,14 @@ def _worker_signals_once() -> WorkerSignal:
     return stop
 
 
-def load_application(keepalive_requests: int):
-    """In each worker, after the fork: the gateway's WSGI app, wrapped for Granian."""
+def load_application(target: str, keepalive_requests: int):
+    """In each worker, after the fork: the WSGI app (the gateway's), wrapped for Granian."""
     # Until Granian installs its own handlers, a stop signal ends this worker at once (the
     # handler inherited from the master would only set a flag in this process's copy).
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
-    from gateway_project.wsgi import application
+    module, _, name = target.partition(":")
+    application = getattr(importlib.import_module(module), name)
 
     # Django, the URL conf and the models are loaded: move them out of the collector's reach,
     # so the collections that requests trigger do not walk them each time.
@@ -207,9 +209,12 @@ def log_config(access_log: str) -> dict:
     return config
 
 
-def build(settings: ServerSettings, *, host: str, port: int) -> Server:
+GATEWAY_APP = "gateway_project.wsgi:application"
+
+
+def build(settings: ServerSettings, *, host: str, port: int, app: str = GATEWAY_APP) -> Server:
     return Server(
-        "gateway_project.wsgi:application",
+        app,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -232,6 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787, help="0: any free port")
+    parser.add_argument("--app", default=GATEWAY_APP, help="module:callable (benchmarks)")
     args = parser.parse_args(argv)
     # Until Granian takes the signals over, a stop still passes through the `finally` below.
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -251,9 +257,9 @@ def main(argv: list[str] | None = None) -> None:
         _signals.set_sync_signals = _worker_signals_once
         reserved, port = reserve_port(args.host, args.port)
         with reserved:
-            server = build(settings, host=args.host, port=port)
+            server = build(settings, host=args.host, port=port, app=args.app)
             server.serve(
-                target_loader=lambda: load_application(settings.keepalive_requests),
+                target_loader=lambda: load_application(args.app, settings.keepalive_requests),
                 wrap_loader=False,
             )
     finally:

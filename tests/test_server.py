@@ -32,7 +32,7 @@ def test_defaults_are_the_documented_ones(clean_env):
     settings = server.ServerSettings.read()
     assert settings == server.ServerSettings(
         workers=2,
-        threads=256,
+        threads=512,
         access_log="",
         keepalive_requests=25,
         graceful_timeout=10,
@@ -40,7 +40,7 @@ def test_defaults_are_the_documented_ones(clean_env):
         worker_max_rss_mb=1024,
     )
     built = server.build(settings, host="127.0.0.1", port=8787)
-    assert (built.workers, built.blocking_threads, built.backpressure) == (2, 256, 256)
+    assert (built.workers, built.blocking_threads, built.backpressure) == (2, 512, 512)
     assert built.respawn_failed_workers is True
     assert built.workers_kill_timeout == 10
     assert built.workers_lifetime is None
