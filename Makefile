@@ -9,7 +9,7 @@ PORT ?= 8787
 WORKERS ?= 2
 THREADS ?= 512
 
-.PHONY: run serve test test-browser lint format env migrate bench clean
+.PHONY: run serve test test-browser lint format env migrate bench bench-peers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,10 +56,18 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Load table and scale figures on 127.0.0.1 (about 4 minutes); needs wrk from Debian.
+# On 127.0.0.1 only (about 6 minutes; wrk from Debian): the load table with the server's CPU
+# per request beside a hello-world floor, the candidate servers side by side, 500 streams.
 bench: $(VENV)/.installed-dev
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.servers
+	$(BIN)/python -m benchmarks.streams
+
+# Optional, not in CI: the Portkey OSS gateway (npm, pinned, in .peers/) under the same load.
+bench-peers: $(VENV)/.installed-dev
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python -m benchmarks.peers
 
 clean:
 	rm -rf $(VENV) staticfiles
