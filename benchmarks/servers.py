@@ -66,10 +66,10 @@ CANDIDATES = [
         [*processes.GATEWAY_COMMAND, "--app", "benchmarks.hello:wsgi"],
     ),
     Candidate(
-        "  the same, no keep-alive cap",
+        "  the same, GATEWAY_KEEPALIVE_REQUESTS=25",
         processes.GATEWAY_COMMAND,
         None,
-        {"GATEWAY_KEEPALIVE_REQUESTS": "0"},
+        {"GATEWAY_KEEPALIVE_REQUESTS": "25"},
     ),
     Candidate(
         "granian asgi 2 workers", granian("asgi", ASGI), granian("asgi", "benchmarks.hello:asgi")

@@ -72,7 +72,7 @@ class ServerSettings:
             workers=env.int("WEB_CONCURRENCY", default=2),
             threads=env.int("GATEWAY_THREADS", default=512),
             access_log=env.str("GATEWAY_ACCESS_LOG", default=""),
-            keepalive_requests=env.int("GATEWAY_KEEPALIVE_REQUESTS", default=25),
+            keepalive_requests=env.int("GATEWAY_KEEPALIVE_REQUESTS", default=0),
             graceful_timeout=env.int("GATEWAY_GRACEFUL_TIMEOUT", default=10),
             worker_lifetime=env.int("GATEWAY_WORKER_LIFETIME", default=0),
             worker_max_rss_mb=env.int("GATEWAY_WORKER_MAX_RSS_MB", default=1024),

@@ -34,7 +34,7 @@ def test_defaults_are_the_documented_ones(clean_env):
         workers=2,
         threads=512,
         access_log="",
-        keepalive_requests=25,
+        keepalive_requests=0,
         graceful_timeout=10,
         worker_lifetime=0,
         worker_max_rss_mb=1024,
@@ -49,7 +49,7 @@ def test_defaults_are_the_documented_ones(clean_env):
 
 
 def test_environment_overrides(clean_env):
-    for name, value in zip(SETTINGS, ("3", "64", "-", "0", "30", "3600", "0"), strict=True):
+    for name, value in zip(SETTINGS, ("3", "64", "-", "25", "30", "3600", "0"), strict=True):
         clean_env.setenv(name, value)
     settings = server.ServerSettings.read()
     built = server.build(settings, host="127.0.0.1", port=8787)
@@ -59,7 +59,7 @@ def test_environment_overrides(clean_env):
         3600,
         None,
     )
-    assert settings.keepalive_requests == 0
+    assert settings.keepalive_requests == 25
 
 
 def test_access_log_to_a_file_or_stderr():
