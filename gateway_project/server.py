@@ -1,6 +1,7 @@
 """The production HTTP server: Granian's WSGI workers around the gateway, and their lifecycle.
 
 python -m gateway_project.server [--host 127.0.0.1] [--port 8787]   (settings: README, Settings)
+(--app module:callable serves another WSGI app under the same server, for the benchmarks.)
 
 Granian (a Rust HTTP server) parses HTTP and streams responses; each request runs on one of a
 worker's blocking threads, created when needed and reaped when idle. This module owns what
@@ -33,6 +34,7 @@ from granian.server import Server
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 # What Granian puts in a WSGI environ from the request itself (PEP 3333's CGI variables).
 _REQUEST_KEYS = frozenset(
     [
@@ -245,7 +247,13 @@ def main(argv: list[str] | None = None) -> None:
     metrics_dir = None
     try:
         settings = ServerSettings.read()
-        metrics_dir = MetricsDirectory()
+        # Held back while the directory is made, so a stop cannot leave it unrecorded; one
+        # that came meanwhile is handled on unblocking, inside this `try`.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            metrics_dir = MetricsDirectory()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         # Imported once the directory is in the environment: prometheus_client picks its
         # file-backed values at import, and the workers inherit this import when forked.
         from prometheus_client.multiprocess import mark_process_dead

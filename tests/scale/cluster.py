@@ -121,8 +121,9 @@ class Child:
 class Gateway(Child):
     """The gateway under its production server, on a port the kernel picks (no race)."""
 
-    def __init__(self, *, env: dict, log: Path, workers: int = 1, threads: int = 4):
+    def __init__(self, *, env: dict, log: Path, workers: int = 1, threads: int = 4, app: str = ""):
         command = [sys.executable, "-m", "gateway_project.server", "--host", HOST, "--port", "0"]
+        command += ["--app", app] if app else []
         env = {**env, "WEB_CONCURRENCY": str(workers), "GATEWAY_THREADS": str(threads)}
         super().__init__(command, env=env, log=log)
         self.url = ""

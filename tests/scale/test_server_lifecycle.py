@@ -1,8 +1,10 @@
 """The production server's lifecycle against real processes: respawn, reload, recycling,
 graceful stop, the opt-in access log, and the metrics directory left by none of them."""
 
+import json
 import random
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -211,3 +213,47 @@ def test_sigterm_under_load_leaves_no_metrics_directory(tmpdir_env):
         assert left == [], f"round {n} left {left}"
         assert code == 0, f"round {n}: exit code {code}"
         assert time.monotonic() < deadline, f"10 rounds took over 240 s (at round {n})"
+
+
+def read_events(sock) -> list[bytes]:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    body = data.partition(b"\r\n\r\n")[2]
+    return [line for line in body.split(b"\n") if line.startswith((b"data: ", b": "))]
+
+
+def stream_request(port: int, query: str):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+    sock.sendall(f"GET /bench-stream?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    return sock
+
+
+def test_a_stream_passes_heartbeats_and_a_departed_client_is_noticed(tmpdir_env, tmp_path):
+    """benchmarks/stream_app.py under the server: empty heartbeats send nothing and end
+    nothing; a client that leaves is noticed (close() called) within a heartbeat or two."""
+    stack, _ = tmpdir_env
+    closed = tmp_path / "closed.txt"
+    closed.touch()
+    stack.env["BENCH_STREAM_CLOSED"] = str(closed)
+    gateway = Gateway(
+        env=stack.env, log=tmp_path / "stream.log", app="benchmarks.stream_app:application"
+    )
+    stack.children.append(gateway)
+    port = int(gateway.wait_ready().url.rsplit(":", 1)[1])
+
+    whole = stream_request(port, "chunks=5&interval=0.05&silent=1&heartbeat=empty&name=whole")
+    events = read_events(whole)
+    whole.close()
+    assert [json.loads(e[6:])["n"] for e in events] == [0, 1, 2, 3, 4]
+
+    left = stream_request(port, "chunks=2&silent=20&heartbeat=empty&name=left")
+    assert b"data: " in left.recv(65536)
+    left.close()
+    gone = time.time()
+    found = wait_for(
+        lambda: [ln.split()[1] for ln in closed.read_text().splitlines() if ln.startswith("left ")],
+        seconds=5,
+        what="close() of the departed client's stream",
+    )
+    assert float(found[0]) - gone < 1.0
