@@ -119,7 +119,8 @@ def test_one_connection_in_n_is_closed(monkeypatch):
 
 
 def test_a_metrics_directory_it_creates_is_emptied_and_removed(monkeypatch, tmp_path):
-    monkeypatch.delenv(server.METRICS_ENV, raising=False)
+    monkeypatch.setenv(server.METRICS_ENV, "")  # so the directory it sets is undone after
+    monkeypatch.delenv(server.METRICS_ENV)
     monkeypatch.setattr(server.tempfile, "tempdir", str(tmp_path))
     directory = server.MetricsDirectory()
     assert directory.owned and directory.path.parent == tmp_path
