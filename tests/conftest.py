@@ -1,6 +1,7 @@
 """Fixtures shared by the test modules."""
 
 import pytest
+import responses
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
@@ -17,3 +18,18 @@ def in_process_wsgi():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def mocked():
+    """A strict `responses` mock: every registered URL must be called, nothing else may be."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """Retries record their waits here instead of sleeping."""
+    waits: list[float] = []
+    monkeypatch.setattr("models_api.outbound.http.sleep", waits.append)
+    return waits

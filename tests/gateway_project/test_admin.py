@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/admin/login/?next=/admin/"
 PASSWORD = "correct horse battery staple 42"
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
+from tests.api.test_views import assert_error
 from tests.factories import make_api_key
-from tests.models_api.test_views import assert_error
 
 pytestmark = pytest.mark.django_db
 
