@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from keys.authentication import bearer_token, presented_gateway_key
 from keys.models import KEY_PREFIX
-from models_api.errors import InvalidRequest
+from models_api.errors import InvalidRequest, unknown_provider_message
 from models_api.outbound.egress import is_trusted_host
+from models_api.providers import PROVIDERS, provider_names
 
 MAX_HEADER_LENGTH = 8192
 TRACE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -130,8 +131,6 @@ def _pick(name: str, header_value: str, config_value: str) -> str:
 
 
 def _provider_and_virtual_key(provider: str, virtual_key: str) -> tuple[str, str]:
-    from models_api.providers import PROVIDERS, provider_names
-
     if provider.startswith("@"):
         slug = provider[1:]
         if virtual_key and virtual_key != slug:
@@ -148,7 +147,7 @@ def _provider_and_virtual_key(provider: str, virtual_key: str) -> tuple[str, str
         )
     if provider and provider not in PROVIDERS:
         raise InvalidRequest(
-            f"Unknown provider {provider[:60]!r}. Valid providers: {', '.join(provider_names())}.",
+            unknown_provider_message(provider, provider_names()),
             param="x-portkey-provider",
         )
     return provider, virtual_key

@@ -9,7 +9,7 @@ from django.db.models import F, Q, QuerySet
 
 from keys.access import Access
 from models_api.catalog.values import CAPABILITY_ALIASES, tags
-from models_api.errors import InvalidRequest, NotFound
+from models_api.errors import InvalidRequest, NotFound, unknown_provider_message
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
 
@@ -129,7 +129,7 @@ def query_parse(*, params: Mapping[str, str]) -> Query:
     providers = _names(params, "provider")
     unknown = sorted(set(providers) - set(provider_names()))
     if unknown:
-        _bad("provider", f"Unknown provider {unknown[0]!r}. Valid: {', '.join(provider_names())}.")
+        _bad("provider", unknown_provider_message(unknown[0], provider_names()))
     slugs = _names(params, "virtual_key")
     if not all(SLUG.match(slug) for slug in slugs):
         _bad("virtual_key", "virtual_key takes virtual key slugs, separated by commas.")

@@ -142,7 +142,7 @@ def test_create_virtual_key_without_credential_needs_the_flag(monkeypatch):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--provider", "no-such"], "Unknown provider 'no-such'; choose one of: .*openai"),
+        (["--provider", "no-such"], "Unknown provider 'no-such'. Valid providers: .*openai"),
         (["--provider", "bedrock"], "aws_region"),
         (["--provider", "azure-openai"], "azure_resource"),
         (["--provider", "openai", "--base-url", "ftp://x.example"], "base_url"),
