@@ -1,6 +1,7 @@
 """Gateway API keys (stored as digests) and virtual keys (encrypted provider credentials)."""
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -15,6 +16,9 @@ from models_api.outbound import egress
 
 KEY_PREFIX = "gwk_"
 DISPLAY_PREFIX_LENGTH = 12
+SLUG_MAX_LENGTH = 100
+# A virtual key's slug, as headers and queries must spell it: SlugField's characters and length.
+VIRTUAL_KEY_SLUG = re.compile(rf"[-A-Za-z0-9_]{{1,{SLUG_MAX_LENGTH}}}")
 
 
 def digest(raw_key: str) -> str:
@@ -110,7 +114,7 @@ class VirtualKey(models.Model):
     """A provider credential stored encrypted, with that provider's settings."""
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True, blank=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, blank=True)
     provider = models.CharField(max_length=40, choices=provider_choices, db_index=True)
     credential_encrypted = models.TextField(blank=True, editable=False)
     credential_last4 = models.CharField(max_length=4, blank=True, editable=False)

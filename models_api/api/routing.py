@@ -9,7 +9,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from keys.authentication import bearer_token, presented_gateway_key
-from keys.models import KEY_PREFIX
+from keys.models import KEY_PREFIX, VIRTUAL_KEY_SLUG
 from models_api.errors import InvalidRequest, unknown_provider_message
 from models_api.outbound.egress import is_trusted_host
 from models_api.providers import PROVIDERS, provider_names
@@ -17,7 +17,6 @@ from models_api.providers import PROVIDERS, provider_names
 MAX_HEADER_LENGTH = 8192
 TRACE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 SAVED_CONFIG_ID = re.compile(r"^pc-[A-Za-z0-9_\-]+$")  # Portkey's saved-config ids
-SLUG = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
 # Portkey SDK option headers -> Target.options keys (the SDK sends x-portkey-<kebab-name>).
 OPTION_HEADERS = {
     "azure-resource-name": "azure_resource",
@@ -140,7 +139,7 @@ def _provider_and_virtual_key(provider: str, virtual_key: str) -> tuple[str, str
                 param="x-portkey-virtual-key",
             )
         provider, virtual_key = "", slug
-    if virtual_key and not SLUG.match(virtual_key):
+    if virtual_key and not VIRTUAL_KEY_SLUG.fullmatch(virtual_key):
         raise InvalidRequest(
             "Virtual key slugs contain only letters, digits, '-' and '_'.",
             param="x-portkey-virtual-key",
