@@ -1,9 +1,16 @@
-"""Encryption of stored provider credentials with rotatable Fernet keys (MultiFernet)."""
+"""Secrets at rest: provider credentials encrypted with rotatable Fernet keys (MultiFernet),
+and gateway keys (and cache keys built from credentials) reduced to SHA-256 digests."""
 
+import hashlib
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+
+def secret_digest(secret: str) -> str:
+    """SHA-256 of `secret` in hex, "" for no secret; lone surrogates digest too, never raise."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest() if secret else ""
 
 
 @lru_cache(maxsize=4)

@@ -6,7 +6,8 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
-from keys.models import KEY_PREFIX, ApiKey, VirtualKey, digest
+from keys.crypto import secret_digest
+from keys.models import KEY_PREFIX, ApiKey, VirtualKey
 
 CACHE_SECONDS = 30  # bound on how long a revocation takes to reach a process with a local cache
 TOUCH_SECONDS = 60  # last_used_at is written at most this often per key
@@ -26,7 +27,7 @@ def api_key_find(*, raw_key: str) -> ApiKey | None:
     """The active, unexpired ApiKey for `raw_key`, or None. Never raises on garbage input."""
     if not raw_key.startswith(KEY_PREFIX) or len(raw_key) > MAX_KEY_LENGTH:
         return None
-    key_digest = digest(raw_key)
+    key_digest = secret_digest(raw_key)
     api_key = cache.get(cache_key(key_digest))
     if api_key is None:
         api_key = ApiKey.objects.filter(digest=key_digest).first() or _MISSING

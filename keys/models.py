@@ -1,6 +1,5 @@
 """Gateway API keys (stored as digests) and virtual keys (encrypted provider credentials)."""
 
-import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -19,10 +18,6 @@ DISPLAY_PREFIX_LENGTH = 12
 SLUG_MAX_LENGTH = 100
 # A virtual key's slug, as headers and queries must spell it: SlugField's characters and length.
 VIRTUAL_KEY_SLUG = re.compile(rf"[-A-Za-z0-9_]{{1,{SLUG_MAX_LENGTH}}}")
-
-
-def digest(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def new_raw_key() -> str:
@@ -101,7 +96,7 @@ class ApiKey(models.Model):
     def assign_new_key(self) -> str:
         """Give this unsaved key a fresh secret; returns the raw key, which is never stored."""
         raw = new_raw_key()
-        self.prefix, self.digest = raw[:DISPLAY_PREFIX_LENGTH], digest(raw)
+        self.prefix, self.digest = raw[:DISPLAY_PREFIX_LENGTH], crypto.secret_digest(raw)
         return raw
 
     def revoke(self):

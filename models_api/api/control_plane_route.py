@@ -5,9 +5,10 @@ from urllib.parse import quote
 
 from django.conf import settings
 
+from keys.crypto import secret_digest
 from keys.models import ApiKey
 from models_api.api.routing import Route
-from models_api.cache import cache_key, cached_fetch, secret_digest
+from models_api.cache import cache_key, cached_fetch
 from models_api.outbound import egress, http
 
 NAME = "control-plane"

@@ -6,12 +6,13 @@ from types import MappingProxyType
 from django.conf import settings
 
 from keys.access import Access
+from keys.crypto import secret_digest
 from keys.lookup import virtual_key_find
 from keys.models import ApiKey, VirtualKey
 from keys.targets import target_for_virtual_key
 from models_api.api.rendering import RenderedJSON
 from models_api.api.routing import Route
-from models_api.cache import cache_key, cached_fetch, secret_digest
+from models_api.cache import cache_key, cached_fetch
 from models_api.errors import InvalidRequest, NotFound, PermissionDenied
 from models_api.providers import get_client
 from models_api.providers.base import Target

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from keys.models import KEY_PREFIX, ApiKey, VirtualKey, digest
+from keys.crypto import secret_digest
+from keys.models import KEY_PREFIX, ApiKey, VirtualKey
 from tests.factories import VirtualKeyFactory, make_api_key
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def test_keys_are_unique():
 
 def test_only_digest_and_display_prefix_are_stored():
     api_key, raw = make_api_key(name="stored")
-    assert api_key.digest == digest(raw)
+    assert api_key.digest == secret_digest(raw)
     assert api_key.prefix == raw[:12]
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM keys_apikey WHERE id = %s", [api_key.pk])
