@@ -15,12 +15,12 @@ MAX_KEY_LENGTH = 200
 _MISSING = "missing"
 
 
-def cache_key(key_digest: str) -> str:
+def api_key_cache_key(key_digest: str) -> str:
     return f"apikey:{key_digest}"
 
 
 def forget(key_digest: str) -> None:
-    cache.delete(cache_key(key_digest))
+    cache.delete(api_key_cache_key(key_digest))
 
 
 def api_key_find(*, raw_key: str) -> ApiKey | None:
@@ -28,13 +28,13 @@ def api_key_find(*, raw_key: str) -> ApiKey | None:
     if not raw_key.startswith(KEY_PREFIX) or len(raw_key) > MAX_KEY_LENGTH:
         return None
     key_digest = secret_digest(raw_key)
-    api_key = cache.get(cache_key(key_digest))
+    api_key = cache.get(api_key_cache_key(key_digest))
     if api_key is None:
         api_key = ApiKey.objects.filter(digest=key_digest).first() or _MISSING
         if api_key != _MISSING:
             # Stored on the snapshot so the access resolver needs no query per request.
             api_key.virtual_key_ids = frozenset(api_key.virtual_keys.values_list("id", flat=True))
-        cache.set(cache_key(key_digest), api_key, CACHE_SECONDS)
+        cache.set(api_key_cache_key(key_digest), api_key, CACHE_SECONDS)
     if api_key == _MISSING or not hmac.compare_digest(api_key.digest, key_digest):
         return None
     if not api_key.is_active or api_key.is_expired:

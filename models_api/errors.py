@@ -137,7 +137,7 @@ def unknown_provider_message(name: str, valid: Iterable[str]) -> str:
     return f"Unknown provider {name[:60]!r}. Valid providers: {', '.join(valid)}."
 
 
-def json_response(error: GatewayError) -> JsonResponse:
+def error_response(error: GatewayError) -> JsonResponse:
     """The error as a plain Django response, for views and handlers outside DRF."""
     return JsonResponse(error.body(), status=error.status, headers=error.headers)
 

@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from keys.authentication import bearer_token
 from models_api import metrics
-from models_api.errors import AuthenticationError, json_response
+from models_api.errors import AuthenticationError, error_response
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def metrics_view(request):
     presented = bearer_token(request) or ""
     # compare_digest on bytes: constant time whatever the length, and no error on non-ASCII.
     if token and not hmac.compare_digest(presented.encode(), token.encode()):
-        return json_response(
+        return error_response(
             AuthenticationError(
                 "GET /metrics needs the metrics token (GATEWAY_METRICS_TOKEN) as "
                 "Authorization: Bearer <token>.",

@@ -6,7 +6,6 @@ from urllib.parse import quote
 from django.conf import settings
 
 from keys.crypto import secret_digest
-from keys.models import ApiKey
 from models_api.api.routing import Route
 from models_api.cache import cache_key, cached_fetch
 from models_api.outbound import egress, http
@@ -40,14 +39,10 @@ def _get(path: str, *, route: Route, query: Mapping[str, str]) -> tuple[object, 
     return body, {"x-portkey-cache-status": status}
 
 
-def control_plane_list(
-    *, api_key: ApiKey | None, route: Route, query: Mapping[str, str]
-) -> tuple[object, dict]:
+def control_plane_list(*, route: Route, query: Mapping[str, str]) -> tuple[object, dict]:
     return _get("/models", route=route, query=query)
 
 
-def control_plane_retrieve(
-    *, api_key: ApiKey | None, route: Route, model_id: str
-) -> tuple[object, dict]:
+def control_plane_retrieve(*, route: Route, model_id: str) -> tuple[object, dict]:
     # Ids such as "@openai-prod/gpt-4o" keep their "@" and "/" as the control plane expects.
     return _get("/models/" + quote(model_id, safe="@/:"), route=route, query={})

@@ -37,11 +37,9 @@ def models_list(
     api_key_require(api_key=api_key, route=route)
     access = access_resolve(api_key=api_key)
     if route.names_provider:
-        return provider_route.provider_models_list(
-            api_key=api_key, access=access, route=route, query=query
-        )
+        return provider_route.provider_models_list(access=access, route=route, query=query)
     if settings.GATEWAY_CONTROL_PLANE_URL:
-        return control_plane_route.control_plane_list(api_key=api_key, route=route, query=query)
+        return control_plane_route.control_plane_list(route=route, query=query)
     body, status = catalog_route.catalog_list_cached(access=access, params=query)
     return body, {"x-portkey-cache-status": status}
 
@@ -51,12 +49,8 @@ def model_retrieve(*, api_key: ApiKey | None, route: Route, model_id: str) -> tu
     api_key_require(api_key=api_key, route=route)
     access = access_resolve(api_key=api_key)
     if route.names_provider:
-        return provider_route.provider_model_retrieve(
-            api_key=api_key, access=access, route=route, model_id=model_id
-        )
+        return provider_route.provider_model_retrieve(access=access, route=route, model_id=model_id)
     if settings.GATEWAY_CONTROL_PLANE_URL:
-        return control_plane_route.control_plane_retrieve(
-            api_key=api_key, route=route, model_id=model_id
-        )
+        return control_plane_route.control_plane_retrieve(route=route, model_id=model_id)
     body, status = catalog_route.catalog_retrieve_cached(access=access, public_id=model_id)
     return body, {"x-portkey-cache-status": status}

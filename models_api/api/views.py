@@ -44,7 +44,7 @@ def model_id_check(model_id: str) -> str:
     return model_id
 
 
-class ModelsView(APIView):
+class ModelListView(APIView):
     permission_classes = [ApiKeyUnlessOpenMode]
 
     @models_list_schema
@@ -55,7 +55,7 @@ class ModelsView(APIView):
         return json_response(request, body, headers=headers)
 
 
-class ModelView(APIView):
+class ModelRetrieveView(APIView):
     permission_classes = [ApiKeyUnlessOpenMode]
 
     @model_retrieve_schema

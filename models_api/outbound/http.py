@@ -34,7 +34,7 @@ _sessions: dict[egress.Policy, requests.Session] = {}
 _session_lock = threading.Lock()
 
 
-def session(policy: egress.Policy = egress.PROVIDERS) -> requests.Session:
+def session(policy: egress.Policy = egress.PUBLIC) -> requests.Session:
     """The process-wide pooled session for `policy`, created on first use.
 
     One pool per policy: a connection opened under a laxer policy is never reused by a call
@@ -87,14 +87,14 @@ def get_json(
     auth: Callable | None = None,
     secrets: Iterable[str] = (),
     deadline: float | None = None,
-    policy: egress.Policy = egress.PROVIDERS,
+    policy: egress.Policy = egress.PUBLIC,
 ) -> object:
     """GET `url` and return its decoded JSON body, or raise a GatewayError naming `provider`.
 
     `auth` is a requests auth callable (e.g. a SigV4 signer); `secrets` are extra values to
     scrub from messages, besides credential headers and query parameters. `deadline` (from
     new_deadline()) bounds this call with its retries; pass one deadline to every page.
-    `policy` says which addresses the call may reach: egress.PROVIDERS (public, or a host in
+    `policy` says which addresses the call may reach: egress.PUBLIC (public, or a host in
     GATEWAY_TRUSTED_CUSTOM_HOSTS) unless the URL comes from the operator's settings.
     """
     headers = dict(headers or {})
