@@ -2,7 +2,6 @@
 
 import re
 import secrets
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -30,17 +29,6 @@ def provider_choices():
     return [(name, name) for name in provider_names()]
 
 
-class ApiKeyManager(models.Manager):
-    def create_key(self, *, name: str, expires_in_days: int | None = None, **fields):
-        """Create a key; returns (ApiKey, raw key). The raw key is never stored."""
-        if expires_in_days is not None:
-            fields["expires_at"] = timezone.now() + timedelta(days=expires_in_days)
-        api_key = self.model(name=name, **fields)
-        raw = api_key.assign_new_key()
-        api_key.save(force_insert=True)
-        return api_key, raw
-
-
 class ApiKey(models.Model):
     """A gateway API key. Its scope is deny-by-default: no virtual keys unless chosen or `all`."""
 
@@ -64,8 +52,6 @@ class ApiKey(models.Model):
     rate_limit_per_minute = models.PositiveIntegerField(
         null=True, blank=True, help_text="Requests per minute; empty: unlimited."
     )
-
-    objects = ApiKeyManager()
 
     class Meta:
         verbose_name = "API key"
