@@ -80,7 +80,7 @@ SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gateway_project.apps.GatewayAdminConfig",  # django.contrib.admin on the gateway's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -2,12 +2,10 @@
 
 from django import forms
 from django.contrib import admin
-from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from models_api.catalog.metadata import metadata_for
 from models_api.catalog.values import LIST_FIELDS, MAX_INT, METADATA_FIELDS, metadata_clean, tags
-from models_api.dashboard import dashboard_view
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
 
 COMMON_CAPABILITIES = ("tools", "vision", "embeddings", "structured_outputs", "reasoning")
@@ -202,18 +200,6 @@ class SyncRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def get_urls(self):
-        # The gateway dashboard lives here so it is part of the admin site (login, namespace).
-        dashboard = path(
-            "dashboard/",
-            self.admin_site.admin_view(self.dashboard_view),
-            name="gateway_dashboard",
-        )
-        return [dashboard, *super().get_urls()]
-
-    def dashboard_view(self, request):
-        return dashboard_view(request, admin_site=self.admin_site)
 
     @admin.display(description="duration")
     def duration(self, run):

@@ -12,7 +12,7 @@ from tests.factories import CatalogEntryFactory, VirtualKeyFactory, make_api_key
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD = "/admin/models_api/syncrun/dashboard/"
+DASHBOARD = "/admin/dashboard/"
 
 
 def _result(slug, error="", **counts):
