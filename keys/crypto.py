@@ -34,7 +34,7 @@ def decrypt(token: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _decrypt(token: str, keys: tuple[str, ...]) -> str:
-    # Memoised: a virtual key is decrypted on every provider request, and AES+HMAC is ~9% of it.
+    # Memoised: a virtual key is decrypted on every provider request.
     try:
         return _fernet(keys).decrypt(token.encode()).decode()
     except InvalidToken:

@@ -60,9 +60,9 @@ def session(policy: egress.Policy = egress.PUBLIC) -> requests.Session:
 def _environment_read_once(new: requests.Session) -> None:
     """With no proxy configured, stop requests re-reading the environment on every call.
 
-    requests scans os.environ for proxy variables and looks for ~/.netrc on each request
-    (about a tenth of a forwarded call, in a profile). When the process starts with no proxy
-    set, the only other things it would find are a CA bundle, read here once, and ~/.netrc
+    requests scans os.environ for proxy variables and looks for ~/.netrc on each request, a
+    cost worth avoiding (benchmarks/README.md). When the process starts with no proxy set,
+    the only other things it would find are a CA bundle, read here once, and ~/.netrc
     credentials, which must never reach a provider anyway. With a proxy set, requests keeps
     reading the environment, so NO_PROXY is honoured per host.
     """
@@ -168,9 +168,10 @@ def _prepare(pooled: requests.Session, url, headers, params, auth) -> requests.P
     """The GET that Session.get would send, without its per-call merging of cookies and hooks.
 
     Session.request re-merges every setting, cookie jar and hook on each call and then
-    dispatches hooks and stores cookies on the way back: about a third of a forwarded call's
-    CPU, for features no provider call uses (cookies are refused and redirects are not
-    followed). The URL, its query and the auth still go through requests' own preparation.
+    dispatches hooks and stores cookies on the way back, much of a forwarded call's CPU
+    (benchmarks/README.md) for features no provider call uses (cookies are refused and
+    redirects are not followed). The URL, its query and the auth still go through
+    requests' own preparation.
     """
     request = requests.PreparedRequest()
     request.prepare_method("GET")
@@ -234,7 +235,7 @@ def _read(
 
 
 def _json(body: bytes) -> object:
-    """orjson (several times faster on a model list), or the standard library for what orjson
+    """orjson (the faster parser), or the standard library for what orjson
     refuses but Python's parser allows: UTF-16 bodies, NaN, nesting over 1,024 levels.
     (orjson reads an integer beyond 64 bits as a float; no model field holds one.)"""
     try:
