@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from keys import crypto
 from models_api.outbound import egress
+from models_api.providers import provider_names, validate_target_options
 
 KEY_PREFIX = "gwk_"
 DISPLAY_PREFIX_LENGTH = 12
@@ -24,8 +25,6 @@ def new_raw_key() -> str:
 
 
 def provider_choices():
-    from models_api.providers import provider_names
-
     return [(name, name) for name in provider_names()]
 
 
@@ -161,8 +160,6 @@ class VirtualKey(models.Model):
 
 def _provider_errors(provider: str, base_url: str, options: dict) -> dict[str, list[str]]:
     """The provider registry's own checks of its settings (required options, formats)."""
-    from models_api.providers import provider_names, validate_target_options
-
     if provider not in provider_names():
         return {}  # reported by the field's choices
     messages = validate_target_options(provider, options, base_url=base_url)
