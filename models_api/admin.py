@@ -154,8 +154,18 @@ class CatalogEntryAdmin(admin.ModelAdmin):
         return _values_table(entry.synced)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by commands and syncs: the admin only reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ModelMetadata)
-class ModelMetadataAdmin(admin.ModelAdmin):
+class ModelMetadataAdmin(ReadOnlyAdmin):
     """Read-only: rows come from `manage.py import_model_metadata`."""
 
     list_display = ["model_id", "provider", "source", "updated_at"]
@@ -164,19 +174,13 @@ class ModelMetadataAdmin(admin.ModelAdmin):
     readonly_fields = ["model_id", "provider", "source", "metadata", "updated_at"]
     exclude = ["values"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="values")
     def metadata(self, row):
         return _values_table(row.values)
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     """Read-only record of each sync, with every virtual key's counts or error."""
 
     list_display = [
@@ -194,12 +198,6 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_filter = ["status", "dry_run"]
     readonly_fields = [*list_display, "finished_at", "forced", "per_key", "error"]
     exclude = ["results"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="duration")
     def duration(self, run):

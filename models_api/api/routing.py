@@ -120,6 +120,13 @@ def _config(meta: Mapping[str, str]) -> dict:
     return config
 
 
+def _one_name(meta: Mapping[str, str], config: dict, name: str) -> str:
+    """x-portkey-<name> (one ASCII value) or the config's field of that name, if they agree."""
+    header = f"x-portkey-{name}"
+    value = _single(header, _ascii(header, _header(meta, header)))
+    return _pick(name, value, config.get(name.replace("-", "_"), ""))
+
+
 def _pick(name: str, header_value: str, config_value: str) -> str:
     if header_value and config_value and header_value != config_value:
         raise InvalidRequest(
@@ -182,22 +189,7 @@ def route_read(request) -> Route:
     meta = request.META  # once: on a DRF request every attribute read is a proxied lookup
     config = _config(meta)
     provider, virtual_key = _provider_and_virtual_key(
-        _pick(
-            "provider",
-            _single(
-                "x-portkey-provider",
-                _ascii("x-portkey-provider", _header(meta, "x-portkey-provider")),
-            ),
-            config.get("provider", ""),
-        ),
-        _pick(
-            "virtual-key",
-            _single(
-                "x-portkey-virtual-key",
-                _ascii("x-portkey-virtual-key", _header(meta, "x-portkey-virtual-key")),
-            ),
-            config.get("virtual_key", ""),
-        ),
+        _one_name(meta, config, "provider"), _one_name(meta, config, "virtual-key")
     )
     custom_host = _pick(
         "custom-host", _header(meta, "x-portkey-custom-host"), config.get("custom_host", "")
