@@ -18,15 +18,13 @@ from django.conf import settings
 
 from models_api import metrics
 from models_api.errors import BadGateway, GatewayTimeout, UpstreamError
-from models_api.outbound import egress, transport
+from models_api.outbound import egress, messages, transport
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 2
 BACKOFF = 0.25  # seconds before the first retry; doubled for each further one
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-SECRET_HEADERS = ("authorization", "x-api-key", "api-key", "x-goog-api-key")
-SECRET_PARAMS = ("key", "api_key", "access_token")
 CHUNK = 64 * 1024
 CONNECT_SHARE = 1 / 3  # of GATEWAY_UPSTREAM_TIMEOUT, so a failed connect leaves time to retry
 
@@ -100,7 +98,7 @@ def get_json(
     headers = dict(headers or {})
     params = dict(params or {})
     until = new_deadline() if deadline is None else deadline
-    hidden = _secrets(headers, params, secrets)
+    hidden = messages.call_secrets(headers, params, secrets)
     with metrics.upstream_timed(provider), transport.deadline(until) as budget:
         return _get_with_retries(url, provider, headers, params, auth, policy, budget, hidden)
 
@@ -216,7 +214,7 @@ def _read(
         )
     body = _body(response, provider, budget)
     if status >= 400:
-        message = _error_message(body, response, hidden)
+        message = messages.error_message(body, response, hidden)
         if status >= 500:
             raise BadGateway(f"{provider} failed with HTTP {status}: {message}", provider=provider)
         retry = response.headers.get("Retry-After")
@@ -274,58 +272,6 @@ def _body(response: requests.Response, provider: str, budget: transport.Budget) 
     if budget.expired:  # a body without Content-Length ends, cut short, at the deadline
         raise _timeout(provider)
     return b"".join(chunks)
-
-
-def _error_message(body: bytes, response: requests.Response, hidden: list[str]) -> str:
-    """The provider's own message, from any of the error shapes in reference/providers.md.
-
-    Secrets are removed before the message is shortened, so none is cut in half and kept.
-    """
-    try:
-        message = _message_from(json.loads(body))
-    except (ValueError, RecursionError):
-        text = body.decode("utf-8", "replace").strip()
-        message = text if text and not text.startswith("<") else ""
-    message = " ".join(_scrub(message, hidden).split())[:500]
-    aws_type = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
-    if aws_type:
-        message = f"{aws_type}: {message}" if message else aws_type
-    return message or f"HTTP {response.status_code} {response.reason or ''} with no message".strip()
-
-
-def _message_from(data: object) -> str:
-    if isinstance(data, str):
-        return data
-    if not isinstance(data, dict):
-        return ""
-    for key in ("error", "message", "Message", "detail"):
-        value = data.get(key)
-        if isinstance(value, dict):
-            value = value.get("message") or value.get("msg") or value.get("error")
-        elif isinstance(value, list):  # FastAPI validation errors: [{"msg": ...}, ...]
-            value = "; ".join(
-                str(i.get("msg", i)) if isinstance(i, dict) else str(i) for i in value
-            )
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _secrets(headers: dict, params: dict, extra: Iterable[str]) -> list[str]:
-    values = list(extra)
-    for name, value in headers.items():
-        if name.lower() in SECRET_HEADERS and value:
-            values.append(value)
-            values.append(value.split(" ", 1)[-1])  # the token without "Bearer "
-    values.extend(v for k, v in params.items() if k.lower() in SECRET_PARAMS and v)
-    # Longest first, so a token is removed whole before any value it contains.
-    return sorted({v for v in values if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
-
-
-def _scrub(message: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        message = message.replace(secret, "[REDACTED]")
-    return message
 
 
 def _retry_wait(response: requests.Response, attempt: int) -> float | None:
