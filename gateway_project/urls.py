@@ -9,8 +9,10 @@ from models_api.api import views
 
 urlpatterns = [
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    path("v1/models", views.ModelsView.as_view(), name="models-list"),
-    re_path(r"^v1/models/(?P<model_id>.+)$", views.ModelView.as_view(), name="models-detail"),
+    path("v1/models", views.ModelListView.as_view(), name="models-list"),
+    re_path(
+        r"^v1/models/(?P<model_id>.+)$", views.ModelRetrieveView.as_view(), name="models-detail"
+    ),
     path("healthz", health.liveness, name="healthz"),
     path("readyz", health.readiness, name="readyz"),
     path("metrics", health.metrics_view, name="metrics"),
