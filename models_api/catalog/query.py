@@ -4,7 +4,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import F, Q, QuerySet
 
 from keys.access import Access
@@ -96,15 +96,19 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
 
 
 def catalog_generation() -> int:
-    return cache.get_or_set(GENERATION_KEY, 0, None)
+    """The catalog's version, part of every cached page's key; in the shared, never-evicted
+    `state` cache, so a change made in one process retires the pages of all of them."""
+    return caches["state"].get_or_set(GENERATION_KEY, 0, None)
 
 
 def catalog_changed() -> None:
     """Invalidate every cached catalog page (after a sync, an import or an admin edit)."""
+    state = caches["state"]
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet, or evicted
-        cache.set(GENERATION_KEY, 1, None)
+        state.incr(GENERATION_KEY)
+    except ValueError:  # not set yet: the first change, perhaps in two processes at once
+        if not state.add(GENERATION_KEY, 1, None):
+            state.incr(GENERATION_KEY)
 
 
 def catalog_retrieve(*, access: Access, public_id: str) -> dict:
