@@ -85,6 +85,9 @@ def _fresh_cache(_private_cache_folder):
     from django.conf import settings
     from django.core.cache import caches
 
+    from models_api.cache import recent
+
     for alias in settings.CACHES:
         caches[alias].clear()
+    recent.clear()  # this process's copies of cached pages
     yield

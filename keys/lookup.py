@@ -1,12 +1,15 @@
-"""Find the ApiKey for a presented gateway key: digest lookup, shared snapshot, local misses.
+"""Find the ApiKey for a presented gateway key: digest lookup, shared snapshot, local copies.
 
 Snapshots of keys and virtual keys live in the `state` cache, shared by every process and never
 evicted. A change to a key (keys/signals.py) drops its snapshot from that shared store, and once
-committed replaces it with CHANGED for a few seconds, so a revocation or an admin edit reaches
-every process at once, and a request that read the row just before the commit cannot store
-that old copy afterwards. The snapshot's TTL only bounds a change made behind the signals'
-back (a queryset `.update()`). A digest that matches
-no key is remembered by this process only, so a flood of made-up keys writes nothing shared.
+committed replaces it with CHANGED for a few seconds, so that a request that read the row just
+before the commit cannot store that old copy afterwards; it also bumps the "keys" generation
+(keys/generations.py). Each process keeps the snapshots it used in its own memory under that
+generation, so a request reads one number from the shared store, not a whole snapshot, and
+the next request after a change, in every process, reads the snapshot again. A revocation or
+an admin edit reaches every process at once; the TTLs below only bound a change made behind
+the signals' back (a queryset `.update()`). A digest that matches no key is remembered by this
+process only, so a flood of made-up keys writes nothing shared.
 """
 
 import hmac
@@ -16,9 +19,11 @@ from datetime import datetime, timedelta
 from django.core.cache import caches
 from django.utils import timezone
 
+from keys.generations import generation
 from keys.models import KEY_PREFIX, ApiKey, VirtualKey, digest
 
 SNAPSHOT_SECONDS = 300
+HELD_SECONDS = 60  # a local copy, however current its generation
 # While CHANGED stands, no process may store the row it read before the change was committed.
 CHANGED_SECONDS = 5
 CHANGED = "changed"
@@ -27,6 +32,7 @@ MAX_KEY_LENGTH = 200
 UNKNOWN_SECONDS = 30
 LOCAL_MAX = 10_000  # entries in each per-process table below before it starts again empty
 
+_held: dict[str, tuple[int, float, object]] = {}  # key -> (generation, until, row), read-only
 _unknown: dict[str, float] = {}  # digest -> monotonic time until which it is known unknown
 _touched: dict[str, datetime] = {}  # digest -> when this process last stamped it
 
@@ -85,14 +91,20 @@ def _api_key_row(key_digest: str) -> ApiKey | None:
 
 
 def _snapshot(key: str, read):
-    """The cached row for `key`, else `read()`, stored unless a change is under way."""
+    """The row for `key`: this process's copy if still current, else the shared snapshot, else
+    `read()`, which is then stored unless a change is under way."""
+    current = generation("keys")  # read before the row, so a change after it retires the copy
+    held = _held.get(key)
+    if held is not None and held[0] == current and held[1] > time.monotonic():
+        return held[2]
     state = caches["state"]
-    found = state.get(key)
-    if found is not None and not isinstance(found, str):
-        return found
-    row = read()
-    if row is not None and found is None:
-        state.add(key, row, SNAPSHOT_SECONDS)  # add, not set: never over a CHANGED mark
+    row = state.get(key)
+    if row is None or isinstance(row, str):
+        changing, row = row is not None, read()
+        if row is not None and not changing:
+            state.add(key, row, SNAPSHOT_SECONDS)  # add, not set: never over a CHANGED mark
+    if row is not None:
+        _remember(_held, key, (current, time.monotonic() + HELD_SECONDS, row))
     return row
 
 

@@ -5,11 +5,13 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from keys import lookup
+from keys.generations import generation_bump
 from keys.models import ApiKey, VirtualKey
 
 
 def _changed(*keys: str) -> None:
-    """Drop these snapshots now, and mark them changed once the change is committed.
+    """Drop these snapshots now, and mark them changed once the change is committed; bump the
+    keys generation both times, so every process drops its own copies.
 
     Inside a transaction (the admin's change form) a request between the save and the commit
     reads the old row and may store it; the mark after the commit replaces that copy, and for
@@ -17,7 +19,14 @@ def _changed(*keys: str) -> None:
     """
     for key in keys:
         lookup.snapshot_drop(key)
-    transaction.on_commit(lambda: [lookup.snapshot_changed(key) for key in keys])
+    generation_bump("keys")
+    transaction.on_commit(lambda: _committed(keys))
+
+
+def _committed(keys) -> None:
+    for key in keys:
+        lookup.snapshot_changed(key)
+    generation_bump("keys")
 
 
 @receiver(post_save, sender=ApiKey)

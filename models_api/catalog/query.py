@@ -4,16 +4,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.core.cache import caches
 from django.db.models import F, Q, QuerySet
 
 from keys.access import Access
+from keys.generations import generation, generation_bump
 from models_api.catalog.values import CAPABILITY_ALIASES, tags
 from models_api.errors import InvalidRequest, NotFound
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
 
-GENERATION_KEY = "catalog:generation"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_SEARCH_LENGTH = 200
@@ -96,19 +95,14 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
 
 
 def catalog_generation() -> int:
-    """The catalog's version, part of every cached page's key; in the shared, never-evicted
-    `state` cache, so a change made in one process retires the pages of all of them."""
-    return caches["state"].get_or_set(GENERATION_KEY, 0, None)
+    """The catalog's generation, part of every cached page's key (keys/generations.py): a change
+    made in any process retires the pages of all of them."""
+    return generation("catalog")
 
 
 def catalog_changed() -> None:
     """Invalidate every cached catalog page (after a sync, an import or an admin edit)."""
-    state = caches["state"]
-    try:
-        state.incr(GENERATION_KEY)
-    except ValueError:  # not set yet: the first change, perhaps in two processes at once
-        if not state.add(GENERATION_KEY, 1, None):
-            state.incr(GENERATION_KEY)
+    generation_bump("catalog")
 
 
 def catalog_retrieve(*, access: Access, public_id: str) -> dict:
