@@ -16,15 +16,16 @@ HIT, MISS, STALE, REFRESH, DISABLED = "HIT", "MISS", "STALE", "REFRESH", "DISABL
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
-RECENT_MAX_BYTES = 64 * 1024 * 1024
+RECENT_MAX_BYTES = 16 * 1024 * 1024  # per process: ~40 pages of 1,000 entries
 
 
 class _Recent:
     """This process's copies of values that never change under their key (a catalog page is
     keyed by the catalog's generation), so a hit copies and unpickles nothing.
 
-    Bounded in bytes; when full it starts again empty, which only costs reads of the shared
-    cache. A copy lives at most the entry's TTL from when this process got it.
+    Bounded in bytes: when full it drops what has expired, else starts again empty, which only
+    costs reads of the shared cache. A copy lives at most the entry's TTL from when this
+    process got it.
     """
 
     def __init__(self, max_bytes: int):
@@ -38,18 +39,26 @@ class _Recent:
         return entry[1] if entry is not None and entry[0] > time.monotonic() else None
 
     def put(self, key: str, value, ttl: int) -> None:
-        size = len(value) + len(getattr(value, "gzipped", None) or b"")  # rendered bodies
+        size = _size(value)
+        now = time.monotonic()
         with self._lock:
+            if self._bytes + size > self.max_bytes:
+                self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
+                self._bytes = sum(_size(e[1]) for e in self._entries.values())
             if self._bytes + size > self.max_bytes:
                 self._entries.clear()
                 self._bytes = 0
-            self._entries[key] = (time.monotonic() + ttl, value)
+            self._entries[key] = (now + ttl, value)
             self._bytes += size
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+
+
+def _size(body) -> int:
+    return len(body) + len(getattr(body, "gzipped", None) or b"")  # a rendered body, gzipped
 
 
 recent = _Recent(RECENT_MAX_BYTES)
