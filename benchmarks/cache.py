@@ -29,74 +29,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import processes, seed
-
-ALIASES = ("default", "state", "ratelimit")
-MAX_BYTES = 256 * 1024 * 1024
-
-
-def backends(work: Path, redis_db: int) -> dict[str, dict]:
-    """CACHES for each backend that can run here (diskcache and Redis only when present)."""
-    from gateway_project.caches import caches_setting
-
-    found = {
-        "local memory": caches_setting(url="locmemcache://bench", directory=work, max_bytes=0),
-        "machine cache": caches_setting(url="", directory=work / "machine", max_bytes=MAX_BYTES),
-        "django db cache": {
-            alias: {
-                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                "LOCATION": f"bench_cache_{alias}",
-                "OPTIONS": {"MAX_ENTRIES": 100_000},
-            }
-            for alias in ALIASES
-        },
-    }
-    try:
-        import diskcache  # noqa: F401  (a candidate, not a dependency)
-
-        # As installed, and with close() made a no-op: Django closes every cache at the end of
-        # each request, and diskcache then reopens its SQLite files on the next one.
-        for name, backend in (
-            ("diskcache", "diskcache.DjangoCache"),
-            ("diskcache, kept open", f"{__name__}.OpenDiskCache"),
-        ):
-            found[name] = {
-                alias: {
-                    "BACKEND": backend,
-                    "LOCATION": str(work / name.replace(" ", "-").replace(",", "") / alias),
-                    "OPTIONS": {} if alias == "default" else {"eviction_policy": "none"},
-                }
-                for alias in ALIASES
-            }
-    except ImportError:
-        print("diskcache not installed: its rows are left out (pip install diskcache==5.6.3)")
-    url = f"rediscache://127.0.0.1:6379/{redis_db}"
-    if _redis_up(redis_db):
-        found["redis"] = caches_setting(url=url, directory=work, max_bytes=0)
-    else:
-        print("Redis is not answering on 127.0.0.1:6379: its rows are left out")
-    return found
-
-
-try:
-    from diskcache import DjangoCache
-
-    class OpenDiskCache(DjangoCache):
-        def close(self, **kwargs):
-            pass
-
-except ImportError:
-    pass
-
-
-def _redis_up(db: int) -> bool:
-    import redis
-
-    try:
-        client = redis.Redis(host="127.0.0.1", port=6379, db=db, socket_timeout=2)
-        client.flushdb()
-        return True
-    except redis.RedisError:
-        return False
+from benchmarks.cache_backends import ALIASES, backends, redis_empty
 
 
 def use(config: dict):
@@ -108,25 +41,22 @@ def use(config: dict):
     return switch
 
 
-def wsgi_call(path: str, query: str, headers: dict) -> tuple[str, dict, bytes]:
+def wsgi_call(query: str, headers: dict) -> tuple[str, dict]:
+    """GET /v1/models?query through Django's WSGI handler, as the server calls it."""
     from django.core.handlers.wsgi import WSGIHandler
 
     global _handler
-    if _handler is None:
-        _handler = WSGIHandler()
+    _handler = _handler or WSGIHandler()
     environ = {
         "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
+        "PATH_INFO": "/v1/models",
         "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8787",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": "127.0.0.1",
-        "HTTP_ACCEPT_ENCODING": "gzip",
+        "HTTP_ACCEPT_ENCODING": "gzip",  # as the SDKs send
         "wsgi.input": io.BytesIO(b""),
         "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
         **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
     }
     answer = {}
@@ -135,61 +65,49 @@ def wsgi_call(path: str, query: str, headers: dict) -> tuple[str, dict, bytes]:
         answer["status"], answer["headers"] = status, dict(response_headers)
 
     chunks = _handler(environ, start_response)
-    body = b"".join(chunks)
+    b"".join(chunks)
     chunks.close()
-    return answer["status"], answer["headers"], body
+    return answer["status"], answer["headers"]
 
 
 _handler = None
 
 
 def requests_cells(fixture, limited_key: str) -> dict:
+    """name -> (query, headers) of a GET /v1/models answered from the cache."""
     small = {"x-portkey-api-key": fixture.small_key}
     return {
-        "catalog 40 (14 KB)": ("/v1/models", "", small),
-        "catalog 1000 (366 KB)": (
-            "/v1/models",
-            "limit=1000",
-            {"x-portkey-api-key": fixture.large_key},
-        ),
-        "provider route": (
-            "/v1/models",
-            "",
-            {**small, "x-portkey-virtual-key": fixture.provider_slug},
-        ),
-        "catalog 40, rate-limited key": ("/v1/models", "", {"x-portkey-api-key": limited_key}),
+        "catalog 40 (14 KB)": ("", small),
+        "catalog 1000 (366 KB)": ("limit=1000", {"x-portkey-api-key": fixture.large_key}),
+        "provider route": ("", {**small, "x-portkey-virtual-key": fixture.provider_slug}),
+        "catalog 40, rate-limited key": ("", {"x-portkey-api-key": limited_key}),
     }
 
 
 def warm(cells: dict) -> None:
     """Ask each cell until it answers from the cache (HIT), so the timed loop measures hits."""
-    for name, (path, query, headers) in cells.items():
+    for name, (query, headers) in cells.items():
         for _ in range(3):
-            status, headers_out, _ = wsgi_call(path, query, headers)
+            status, headers_out = wsgi_call(query, headers)
         if not status.startswith("200") or headers_out.get("x-portkey-cache-status") != "HIT":
             raise SystemExit(f"{name}: {status} {headers_out.get('x-portkey-cache-status')}")
 
 
-def operations(api_key, pages: dict) -> dict:
-    """name -> (alias, function of the cache) for the per-operation table."""
-    small, large = pages["small"], pages["large"]
-    return {
-        "get snapshot": ("state", lambda c: c.get("bench:snapshot")),
-        "get 14 KB": ("default", lambda c: c.get("bench:small")),
-        "get 366 KB": ("default", lambda c: c.get("bench:large")),
-        "set snapshot": ("state", lambda c: c.set("bench:snapshot", api_key, 300)),
-        "incr": ("ratelimit", lambda c: c.incr("bench:counter")),
-        "add (exists)": ("state", lambda c: c.add("bench:snapshot", api_key, 300)),
-        "_fill": (
-            None,
-            lambda caches: (
-                caches["state"].set("bench:snapshot", api_key, 300),
-                caches["default"].set("bench:small", small, 300),
-                caches["default"].set("bench:large", large, 300),
-                caches["ratelimit"].set("bench:counter", 0, 300),
-            ),
-        ),
-    }
+OPERATIONS = {  # name -> (alias, call on that store), for the per-operation table
+    "get snapshot": ("state", lambda c, v: c.get("bench:snapshot")),
+    "get 14 KB": ("default", lambda c, v: c.get("bench:small")),
+    "get 366 KB": ("default", lambda c, v: c.get("bench:large")),
+    "set snapshot": ("state", lambda c, v: c.set("bench:snapshot", v["snapshot"], 300)),
+    "incr": ("ratelimit", lambda c, v: c.incr("bench:counter")),
+    "add (exists)": ("state", lambda c, v: c.add("bench:snapshot", v["snapshot"], 300)),
+}
+
+
+def fill(caches, values: dict) -> None:
+    caches["state"].set("bench:snapshot", values["snapshot"], 300)
+    caches["default"].set("bench:small", values["small"], 300)
+    caches["default"].set("bench:large", values["large"], 300)
+    caches["ratelimit"].set("bench:counter", 0, 300)
 
 
 def timed(function, calls: int, clock) -> float:
@@ -199,18 +117,16 @@ def timed(function, calls: int, clock) -> float:
     return (clock() - started) / calls * 1e6
 
 
-def run_operations(configs: dict, ops: dict, *, rounds: int, calls: int) -> dict:
+def run_operations(configs: dict, values: dict, *, rounds: int, calls: int) -> dict:
     from django.core.cache import caches
 
-    figures = {(b, op): [] for b in configs for op in ops if not op.startswith("_")}
+    figures = {(b, op): [] for b in configs for op in OPERATIONS}
     for _ in range(rounds):
         for name, config in configs.items():
             switch = use(config)
-            ops["_fill"][1](caches)
-            for op, (alias, function) in ops.items():
-                if op.startswith("_"):
-                    continue
-                call = functools.partial(function, caches[alias])
+            fill(caches, values)
+            for op, (alias, function) in OPERATIONS.items():
+                call = functools.partial(function, caches[alias], values)
                 timed(call, calls // 10 or 1, time.perf_counter)
                 figures[(name, op)].append(timed(call, calls, time.perf_counter))
             switch.disable()
@@ -223,8 +139,8 @@ def run_requests(configs: dict, cells: dict, *, rounds: int, calls: int) -> dict
         for name, config in configs.items():
             switch = use(config)
             warm(cells)
-            for cell, (path, query, headers) in cells.items():
-                call = functools.partial(wsgi_call, path, query, headers)
+            for cell, (query, headers) in cells.items():
+                call = functools.partial(wsgi_call, query, headers)
                 started_cpu, started_wall = time.thread_time(), time.perf_counter()
                 for _ in range(calls):
                     call()
@@ -305,17 +221,16 @@ def main() -> None:
             configs = {name: configs[name] for name in args.backends.split(",")}
         from keys.lookup import api_key_find
 
-        ops = operations(api_key_find(raw_key=fixture.small_key), pages_of(fixture))
+        values = {"snapshot": api_key_find(raw_key=fixture.small_key), **pages_of(fixture)}
         cells = requests_cells(fixture, limited_raw)
-        op_figures = run_operations(configs, ops, rounds=args.rounds, calls=args.calls)
+        op_figures = run_operations(configs, values, rounds=args.rounds, calls=args.calls)
         request_figures = run_requests(configs, cells, rounds=args.rounds, calls=args.calls)
     if "redis" in configs:
-        _redis_up(args.redis_db)  # empties its db again
-    op_names = [op for op in ops if not op.startswith("_")]
+        redis_empty(args.redis_db)
     print_table(
         f"Per operation, wall us (lowest of {args.rounds} rounds of {args.calls} calls)",
         list(configs),
-        op_names,
+        list(OPERATIONS),
         lambda b, op: f"{op_figures[(b, op)]:.1f}",
     )
     base = "local memory"
