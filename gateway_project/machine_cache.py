@@ -1,5 +1,6 @@
 """A Django cache in one SQLite file: one store shared by every process on the machine."""
 
+import fcntl
 import math
 import os
 import pickle
@@ -62,19 +63,21 @@ class MachineCache(BaseCache):
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-        db = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
-        deadline = time.monotonic() + self.busy_seconds
-        while True:  # switching a new file to WAL needs a moment alone with it
-            try:
-                db.execute("PRAGMA journal_mode=WAL")
-                break
-            except sqlite3.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
+        lock = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            # One connection at a time sets a file up (creates it, switches it to WAL, makes the
+            # table): every worker thread's first request after a start does it at once.
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self.path.exists():
+                # Created 0600 here, once. Never open and close the file of a database in use:
+                # closing any descriptor drops the process's POSIX locks on it, SQLite's too.
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+            db = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+        finally:
+            os.close(lock)  # and with it the lock
         db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
-        db.executescript(SCHEMA)
         return db
 
     def _wrote(self) -> None:
