@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models_api.errors import BadGateway
+from models_api.providers import fields
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.openai_request import Param, invalid
@@ -126,7 +127,7 @@ def _user_part(part: dict, where: str) -> dict:
             )
         return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": data}}
     if kind == "file":
-        file = part.get("file") if isinstance(part.get("file"), dict) else {}
+        file = fields.mapping(part.get("file"))
         found = req.data_uri(file.get("file_data") or "-", f"{where}.file.file_data")
         if not found or found[0] != "application/pdf":
             raise invalid(f"{where}.file", "anthropic takes files as base64 PDF data: URIs only.")
@@ -261,7 +262,7 @@ def _delta(chunks: shapes.Chunks, blocks: dict, data: dict) -> Iterator[dict]:
 
 
 def _stream_error(data: dict) -> Exception:
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error = fields.mapping(data.get("error"))
     status = ERROR_STATUS.get(error.get("type"), 502)
     status, headers = error_status(status, data)
     message = error_message(status, data)

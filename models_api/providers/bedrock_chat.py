@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models_api.errors import BadGateway
+from models_api.providers import fields
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.openai_request import Param, invalid
@@ -274,7 +275,7 @@ def _event(headers: dict, payload: bytes) -> tuple[str, dict]:
 
 def error_message(status: int, data: object) -> str:
     """The message of a Bedrock error body {"message": ...}."""
-    found = data if isinstance(data, dict) else {}
+    found = fields.mapping(data)
     message = found.get("message") or found.get("Message")
     return message if isinstance(message, str) and message else f"bedrock answered {status}."
 

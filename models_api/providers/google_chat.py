@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models_api.errors import BadGateway, InvalidRequest
+from models_api.providers import fields
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.openai_request import Param, invalid
@@ -114,12 +115,12 @@ def _user_part(part: dict, where: str) -> dict:
         mime = mimetypes.guess_type(url.split("?")[0])[0] or "image/jpeg"
         return {"fileData": {"mimeType": mime, "fileUri": url}}
     if kind == "input_audio":
-        audio = part.get("input_audio") if isinstance(part.get("input_audio"), dict) else {}
+        audio = fields.mapping(part.get("input_audio"))
         if audio.get("format") not in ("wav", "mp3") or not isinstance(audio.get("data"), str):
             raise invalid(f"{where}.input_audio", "input_audio needs base64 data and wav or mp3.")
         return {"inlineData": {"mimeType": f"audio/{audio['format']}", "data": audio["data"]}}
     if kind == "file":
-        file = part.get("file") if isinstance(part.get("file"), dict) else {}
+        file = fields.mapping(part.get("file"))
         found = req.data_uri(file.get("file_data") or "-", f"{where}.file.file_data")
         if not found:
             raise invalid(f"{where}.file", "google takes files as base64 data: URIs here.")
@@ -158,7 +159,7 @@ def chat_response(data: object, *, model: str) -> dict:
 
 
 def _refuse_blocked(data: dict) -> None:
-    feedback = data.get("promptFeedback") if isinstance(data.get("promptFeedback"), dict) else {}
+    feedback = fields.mapping(data.get("promptFeedback"))
     reason = feedback.get("blockReason")
     if reason and not data.get("candidates"):
         detail = feedback.get("blockReasonMessage")
@@ -252,7 +253,7 @@ def chat_stream(events: Iterable[tuple[str, object]], *, model: str) -> Iterator
 
 
 def _stream_error(data: dict) -> Exception:
-    error = data["error"] if isinstance(data["error"], dict) else {}
+    error = fields.mapping(data["error"])
     status = error.get("code") if isinstance(error.get("code"), int) else 502
     message = error_message(status, data)
     return shapes.upstream(PROVIDER, message, status=status, code=error.get("status"))
