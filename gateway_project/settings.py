@@ -7,11 +7,12 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from gateway_project.caches import caches_setting
+from gateway_project.env_file import read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+read_env_file(BASE_DIR)
 
 
 def _read(name, cast, default=environ.Env.NOTSET):
