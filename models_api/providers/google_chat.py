@@ -11,6 +11,7 @@ from typing import Any
 
 from models_api.errors import BadGateway, InvalidRequest
 from models_api.providers import fields
+from models_api.providers import openai_messages as msgs
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.openai_request import Param, invalid
@@ -63,7 +64,7 @@ def chat_request(body: Mapping, *, model: str) -> dict:
     `user`, `metadata` and `parallel_tool_calls` have no Gemini equivalent and are not sent.
     """
     req.refuse(body, REFUSED, PROVIDER)
-    system, turns = req.conversation(body, SPELLING, PROVIDER)
+    system, turns = msgs.conversation(body, SPELLING, PROVIDER)
     out: dict = {"contents": [{"role": role, "parts": parts} for role, parts in turns]}
     if system:
         out["systemInstruction"] = {"parts": system}
@@ -104,10 +105,10 @@ def _function_response(call_id: str, name: str | None, text: str, where: str) ->
 def _user_part(part: dict, where: str) -> dict:
     kind = part["type"]
     if kind == "text":
-        return {"text": req.text_of([part], where)}
+        return {"text": msgs.text_of([part], where)}
     if kind == "image_url":
-        url = req.image_url(part, where)
-        found = req.data_uri(url, f"{where}.image_url.url")
+        url = msgs.image_url(part, where)
+        found = msgs.data_uri(url, f"{where}.image_url.url")
         if found:
             return {"inlineData": {"mimeType": found[0], "data": found[1]}}
         if not url.startswith(("https://", "http://", "gs://")):
@@ -121,14 +122,14 @@ def _user_part(part: dict, where: str) -> dict:
         return {"inlineData": {"mimeType": f"audio/{audio['format']}", "data": audio["data"]}}
     if kind == "file":
         file = fields.mapping(part.get("file"))
-        found = req.data_uri(file.get("file_data") or "-", f"{where}.file.file_data")
+        found = msgs.data_uri(file.get("file_data") or "-", f"{where}.file.file_data")
         if not found:
             raise invalid(f"{where}.file", "google takes files as base64 data: URIs here.")
         return {"inlineData": {"mimeType": found[0], "data": found[1]}}
     raise invalid(f"{where}.type", f"google cannot take '{kind}' content.")
 
 
-SPELLING = req.Spelling(
+SPELLING = msgs.Spelling(
     system=lambda text: {"text": text},
     user_part=_user_part,
     text=lambda text: {"text": text},
