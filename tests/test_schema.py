@@ -54,6 +54,7 @@ def gateway_key():
 def fake_providers():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         mocked.add_callback(responses.GET, re.compile(r".*"), callback=_upstream)
+        mocked.add_callback(responses.POST, re.compile(r".*"), callback=_upstream)
         yield mocked
 
 

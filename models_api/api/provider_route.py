@@ -37,6 +37,11 @@ def virtual_key_for_use(*, access: Access, slug: str) -> VirtualKey:
 
 def route_target(*, access: Access, route: Route) -> Target:
     """The Target a provider route calls: a virtual key's stored settings or the caller's."""
+    return route_target_and_key(access=access, route=route)[0]
+
+
+def route_target_and_key(*, access: Access, route: Route) -> tuple[Target, VirtualKey | None]:
+    """route_target, and the virtual key it uses (None for the caller's own credential)."""
     if route.virtual_key:
         virtual_key = virtual_key_for_use(access=access, slug=route.virtual_key)
         if route.provider and route.provider != virtual_key.provider:
@@ -48,10 +53,11 @@ def route_target(*, access: Access, route: Route) -> Target:
         target = target_for_virtual_key(virtual_key, custom_host=route.custom_host)
         # Caller headers fill only what the virtual key leaves unset.
         options = {**route.options, **target.options}
-        return Target(
+        found = Target(
             target.provider, target.credential, target.base_url, MappingProxyType(options)
         )
-    return Target(route.provider, route.credential, route.custom_host, route.options)
+        return found, virtual_key
+    return Target(route.provider, route.credential, route.custom_host, route.options), None
 
 
 def _key(operation: str, target: Target, extra) -> str:

@@ -74,6 +74,49 @@ def relay_openai_stream(
                 log.exception("recording the end of a %s stream failed", stream.provider)
 
 
+def translated_stream(
+    stream: Stream,
+    convert: Callable[[Stream], Iterator[dict]],
+    *,
+    drop_usage: bool = False,
+    on_finish: Callable[[StreamOutcome], None] | None = None,
+) -> Iterator[bytes]:
+    """The client's SSE bytes for a native stream: `convert(stream)` gives OpenAI chunks.
+
+    Ends as relay_openai_stream does: `[DONE]`, or one error event for a GatewayError the
+    conversion raises; the provider connection is closed and `on_finish` called once.
+    """
+    outcome = StreamOutcome()
+    try:
+        try:
+            for chunk in convert(stream):
+                outcome.usage = usage_from(chunk) or outcome.usage
+                if drop_usage and is_usage_only_chunk(chunk):
+                    continue
+                outcome.events += 1
+                yield sse.encode_json(chunk)
+        except GatewayError as error:
+            outcome.error = error
+        except Exception:
+            log.exception("translating the %s stream failed", stream.provider)
+            outcome.error = internal_error()
+        else:
+            outcome.completed = True
+            yield sse.DONE
+            return
+        yield sse.encode_error(outcome.error)
+    except GeneratorExit:
+        outcome.client_left = not outcome.completed and outcome.error is None
+        raise
+    finally:
+        stream.close()
+        if on_finish is not None:
+            try:
+                on_finish(outcome)
+            except Exception:
+                log.exception("recording the end of a %s stream failed", stream.provider)
+
+
 def event_stream_response(
     chunks: Iterator[bytes], *, headers: Mapping[str, str] | None = None
 ) -> StreamingHttpResponse:
