@@ -26,10 +26,11 @@ def sse_events(chunks: list[dict], *, done: bool = True) -> list[bytes]:
 
 
 class FakeOpenAI(FakeServer):
-    def __init__(self, *, api_key: str = "sk-fake-provider", prefix: str = "/v1"):
+    def __init__(self, *, api_key: str = "sk-fake-provider", prefix: str = "/v1", models=()):
         super().__init__()
         self.api_key = api_key
         self.prefix = prefix
+        self.models = list(models)  # what GET /models lists
 
     def check(self, request: Recorded) -> None:
         if self.api_key and request.headers.get("authorization") != f"Bearer {self.api_key}":
@@ -46,6 +47,10 @@ class FakeOpenAI(FakeServer):
         body = request.json() if request.body else {}
         stream = body.get("stream") is True
         usage = (body.get("stream_options") or {}).get("include_usage") is True
+        if path == "/models" and request.method == "GET":
+            items = [{"id": m, "object": "model", "created": CREATED, "owned_by": "fake"}
+                     for m in self.models]  # fmt: skip
+            return Reply.json(200, {"object": "list", "data": items})
         if path == "/chat/completions":
             return self.chat(model=body["model"], stream=stream, usage=usage)
         if path == "/completions":
