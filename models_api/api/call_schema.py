@@ -114,7 +114,7 @@ def _call_schema(operation: str, summary: str, request, answer, *, stream: bool)
         operation_id=operation,
         summary=summary,
         parameters=HEADERS,
-        request=request,
+        request={"application/json": request},  # no DRF parser: read_json_body reads it
         responses={**responses, **CALL_ERRORS},
     )
 
