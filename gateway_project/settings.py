@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "models_api.api.middleware.GatewayHeadersMiddleware",
+    "models_api.text.ControlCharactersMiddleware",  # a NUL in a query parameter: 400, any route
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "models_api.api.compression.GZipMiddleware",  # Django's, but never on event streams
     "django.middleware.common.CommonMiddleware",  # ALLOWED_HOSTS, Content-Length
@@ -220,11 +221,31 @@ GATEWAY_CONTROL_PLANE_CACHE_TTL = _read("GATEWAY_CONTROL_PLANE_CACHE_TTL", env.i
 # When set, GET /metrics requires "Authorization: Bearer <token>" (Prometheus: authorization).
 GATEWAY_METRICS_TOKEN = _read("GATEWAY_METRICS_TOKEN", env.str, "")
 
+DEFAULT_EXCEPTION_REPORTER_FILTER = "models_api.redaction.SecretsReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "refused_requests": {
+            "()": "models_api.logging_filters.RefusedRequestLines",
+            "per_minute": 10,
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "refused_requests": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refused_requests"],
+        },
+    },
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
-    "loggers": {"django.request": {"level": "ERROR", "propagate": True}},
+    "loggers": {
+        "django.request": {"level": "ERROR", "propagate": True},
+        # Requests Django refuses with a 400 (bad Host header, too many fields, ...): anyone
+        # can send them, so one short line each, and a bounded number a minute.
+        "django.security": {"handlers": ["refused_requests"], "level": "INFO", "propagate": False},
+    },
 }

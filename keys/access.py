@@ -25,6 +25,32 @@ class Access:
             return True
         return any(fnmatchcase(m, p) for p in self.model_patterns for m in model_ids if m)
 
+    @property
+    def unrestricted(self) -> bool:
+        """Every virtual key and every model: nothing to filter."""
+        return self.all_virtual_keys and not self.model_patterns
+
+    def virtual_key_slugs(self) -> frozenset[str] | None:
+        """The slugs of the virtual keys this key may use; None when it may use all."""
+        if self.all_virtual_keys:
+            return None
+        return frozenset(self.virtual_keys().values_list("slug", flat=True))
+
+    def allows_listed(self, item: object, slugs: frozenset[str] | None) -> bool:
+        """Whether a listed model (a dict in OpenAI's shape, as another gateway lists it) is
+        in scope: its virtual key (its `virtual_key` field, or the slug of an "@slug/model"
+        id) among `slugs` (from virtual_key_slugs()), and its ids allowed by the patterns.
+
+        A model naming no virtual key is in scope only for a key that may use them all.
+        """
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            return False
+        public_id = item["id"]
+        slug, model_id = _listed_parts(item, public_id)
+        if slugs is not None and slug not in slugs:
+            return False
+        return self.allows_model(model_id, public_id)
+
     def virtual_keys(self):
         """The active virtual keys this key may use, as a queryset."""
         queryset = VirtualKey.objects.filter(is_active=True)
@@ -34,6 +60,18 @@ class Access:
 
 
 NO_ACCESS = Access()
+
+
+def _listed_parts(item: dict, public_id: str) -> tuple[str | None, str]:
+    """(virtual key slug or None, the provider's model id) of a listed model."""
+    slug, model_id = None, public_id
+    if public_id.startswith("@") and "/" in public_id:
+        slug, model_id = public_id[1:].split("/", 1)
+    if isinstance(item.get("virtual_key"), str):
+        slug = item["virtual_key"]
+    if isinstance(item.get("slug"), str) and item["slug"]:
+        model_id = item["slug"]
+    return slug, model_id
 
 
 def access_resolve(*, api_key: ApiKey | None) -> Access:

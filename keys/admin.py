@@ -9,6 +9,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from keys import crypto
 from keys.admin_actions import VirtualKeyActionsMixin
@@ -16,6 +18,8 @@ from keys.console import KEY_PLACEHOLDER, api_key_visibility, call_snippets, gat
 from keys.forms import ApiKeyForm, VirtualKeyForm
 from keys.models import ApiKey, VirtualKey
 from keys.services import api_key_revoke
+
+WRITE_ONLY_FIELDS = ("credential", "no_credential")
 
 
 def _session_slot(pk) -> str:
@@ -189,8 +193,19 @@ class VirtualKeyAdmin(VirtualKeyActionsMixin, admin.ModelAdmin):
         if obj:  # the stored credential, masked, beside the write-only input; then the history
             fields.insert(fields.index("credential"), "masked_credential")
             fields += ["created_at", "updated_at"]
+            if not self.has_change_permission(request, obj):
+                # A read-only form renders each field's value, and there is none to write.
+                fields = [f for f in fields if f not in WRITE_ONLY_FIELDS]
         return fields
+
+    @method_decorator(sensitive_post_parameters(*WRITE_ONLY_FIELDS))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="credential")
     def masked_credential(self, obj):
         return obj.masked_credential or "none"
+
+    # Django renders a read-only field by looking its name up on the admin before the model,
+    # whose `credential` property decrypts: whatever lists this name gets the mask.
+    credential = masked_credential

@@ -12,11 +12,12 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from keys.models import VirtualKey
-from keys.targets import target_for_virtual_key
+from keys.targets import target_for_virtual_key, virtual_key_secrets
 from models_api.catalog.sync import virtual_keys_sync_now
 from models_api.errors import GatewayError
 from models_api.models import SyncRun
 from models_api.providers import get_client
+from models_api.redaction import exception_text, scrub
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,15 @@ def virtual_key_connection_test(*, virtual_key: VirtualKey) -> ConnectionTest:
         target = target_for_virtual_key(virtual_key)
         models = get_client(virtual_key.provider).list_models(target).models
     except GatewayError as exc:
-        return ConnectionTest(virtual_key, error=exc.message)  # messages are scrubbed of secrets
+        return ConnectionTest(
+            virtual_key, error=scrub(exc.message, virtual_key_secrets(virtual_key))
+        )
     except Exception as exc:  # a client bug must not show a traceback that may hold the target
-        log.exception("connection test of virtual key %s failed", virtual_key.slug, exc_info=exc)
+        log.error(
+            "connection test of virtual key %s failed\n%s",
+            virtual_key.slug,
+            exception_text(exc, virtual_key_secrets(virtual_key)),
+        )
         return ConnectionTest(virtual_key, error=f"Internal error ({type(exc).__name__}); see log.")
     ids = tuple(model.id for model in models)
     return ConnectionTest(virtual_key, count=len(ids), sample=ids[:SAMPLE_SIZE])

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from keys import crypto
 from models_api.outbound import egress
+from models_api.text import has_control
 
 KEY_PREFIX = "gwk_"
 DISPLAY_PREFIX_LENGTH = 12
@@ -149,10 +150,12 @@ class VirtualKey(models.Model):
             )
         options = self.options
         if not isinstance(options, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in options.items()
+            isinstance(k, str) and isinstance(v, str) and not has_control(k + v)
+            for k, v in options.items()
         ):
             errors["options"] = (
-                'Options must be a flat JSON object of strings, e.g. {"aws_region": "us-east-1"}.'
+                'Options must be a flat JSON object of strings, e.g. {"aws_region": "us-east-1"}, '
+                "with no control characters."
             )
         else:
             errors.update(_provider_errors(self.provider, self.base_url, options))

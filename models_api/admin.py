@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from models_api.catalog.metadata import metadata_for
+from models_api.catalog.runs import sync_runs_interrupted_close
 from models_api.catalog.values import LIST_FIELDS, MAX_INT, METADATA_FIELDS, metadata_clean, tags
 from models_api.dashboard import dashboard_view
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
@@ -215,6 +216,14 @@ class SyncRunAdmin(admin.ModelAdmin):
 
     def dashboard_view(self, request):
         return dashboard_view(request, admin_site=self.admin_site)
+
+    def changelist_view(self, request, extra_context=None):
+        sync_runs_interrupted_close()  # a killed sync reads as interrupted, not running
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        sync_runs_interrupted_close()
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="duration")
     def duration(self, run):

@@ -12,10 +12,12 @@ from prometheus_client import REGISTRY
 
 from keys.models import ApiKey, VirtualKey
 from models_api import metrics
+from models_api.catalog.runs import sync_runs_interrupted_close
 from models_api.models import CatalogEntry, SyncRun
 
 EXPIRY_WARNING = timedelta(days=7)
 RUNS_SCANNED = 200  # older runs are not searched for a key's last sync
+RECENT_RUNS = 5
 REQUIRED_PERMISSIONS = ("keys.view_apikey", "keys.view_virtualkey", "models_api.view_syncrun")
 
 
@@ -67,10 +69,12 @@ class Dashboard:
     last_syncs: tuple[KeySync, ...]
     expiring_keys: tuple[ApiKey, ...]
     requests: RequestCounts
+    recent_runs: tuple[SyncRun, ...] = ()
 
 
 def dashboard_build(*, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
+    sync_runs_interrupted_close()
     usable = Q(is_active=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     counts = ApiKey.objects.aggregate(total=Count("id"), active=Count("id", filter=usable))
     return Dashboard(
@@ -81,6 +85,7 @@ def dashboard_build(*, now: datetime | None = None) -> Dashboard:
         last_syncs=virtual_key_last_syncs(),
         expiring_keys=api_keys_expiring(now=now),
         requests=request_counts(),
+        recent_runs=tuple(SyncRun.objects.order_by("-started_at")[:RECENT_RUNS]),
     )
 
 

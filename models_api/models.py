@@ -158,10 +158,16 @@ class SyncRun(models.Model):
         SUCCEEDED = "succeeded"
         PARTIAL = "partial", "partially failed"
         FAILED = "failed"
+        INTERRUPTED = "interrupted"  # its process ended (killed) before the run finished
 
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    host = models.CharField(max_length=255, blank=True, help_text="The machine that ran it.")
+    pid = models.PositiveIntegerField(null=True, blank=True, help_text="Its process id there.")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life, written while it runs."
+    )
     dry_run = models.BooleanField(default=False)
     forced = models.BooleanField(default=False)
     results = models.JSONField(

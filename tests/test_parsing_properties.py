@@ -141,4 +141,4 @@ def test_any_catalog_query_gives_a_query_or_a_400_naming_the_parameter(params):
         assert error.param in params or error.param in PARAMS
     else:
         assert isinstance(query, Query)
-        assert 1 <= query.limit <= 1000 and query.offset >= 0
+        assert (query.limit is None or 1 <= query.limit <= 1000) and query.offset >= 0

@@ -8,13 +8,15 @@ from django.conf import settings
 from keys.access import Access
 from keys.lookup import virtual_key_find
 from keys.models import ApiKey, VirtualKey
-from keys.targets import target_for_virtual_key
+from keys.targets import DESTINATION_OPTIONS, target_for_virtual_key
 from models_api.api.rendering import RenderedJSON
-from models_api.api.routing import Route
+from models_api.api.routing import OPTION_HEADERS, Route
 from models_api.cache import cache_key, cached_fetch, secret_digest
 from models_api.errors import InvalidRequest, NotFound, PermissionDenied
 from models_api.providers import get_client
 from models_api.providers.base import Target
+
+OPTION_HEADER_NAMES = {option: header for header, option in OPTION_HEADERS.items()}
 
 
 def virtual_key_for_use(*, access: Access, slug: str) -> VirtualKey:
@@ -50,7 +52,8 @@ def route_target_and_key(*, access: Access, route: Route) -> tuple[Target, Virtu
                 f"{virtual_key.slug!r} is for {virtual_key.provider!r}; send one of them.",
                 param="x-portkey-provider",
             )
-        target = target_for_virtual_key(virtual_key, custom_host=route.custom_host)
+        target = target_for_virtual_key(virtual_key)
+        _destination_unchanged(virtual_key, target, route)
         # Caller headers fill only what the virtual key leaves unset.
         options = {**route.options, **target.options}
         found = Target(
@@ -58,6 +61,20 @@ def route_target_and_key(*, access: Access, route: Route) -> tuple[Target, Virtu
         )
         return found, virtual_key
     return Target(route.provider, route.credential, route.custom_host, route.options), None
+
+
+def _destination_unchanged(virtual_key: VirtualKey, target: Target, route: Route) -> None:
+    """400 when a caller's option header would send the stored credential elsewhere."""
+    for option in DESTINATION_OPTIONS:
+        asked = route.options.get(option)
+        if asked and asked != target.options.get(option):
+            header = f"x-portkey-{OPTION_HEADER_NAMES[option]}"
+            raise InvalidRequest(
+                f"{header} cannot change where virtual key {virtual_key.slug!r} sends its "
+                "credential: the virtual key's own settings apply. Drop the header, or send "
+                "your own provider credential with x-portkey-provider instead.",
+                param=header,
+            )
 
 
 def _key(operation: str, target: Target, extra) -> str:

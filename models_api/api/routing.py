@@ -129,7 +129,9 @@ def _pick(name: str, header_value: str, config_value: str) -> str:
     return header_value or config_value
 
 
-def _provider_and_virtual_key(provider: str, virtual_key: str) -> tuple[str, str]:
+def _provider_and_virtual_key(
+    provider: str, virtual_key: str, *, provider_param: str, virtual_key_param: str
+) -> tuple[str, str]:
     from models_api.providers import PROVIDERS, provider_names
 
     if provider.startswith("@"):
@@ -138,18 +140,18 @@ def _provider_and_virtual_key(provider: str, virtual_key: str) -> tuple[str, str
             raise InvalidRequest(
                 f"x-portkey-provider names virtual key @{slug} but x-portkey-virtual-key "
                 f"names {virtual_key}; send one.",
-                param="x-portkey-virtual-key",
+                param=virtual_key_param,
             )
-        provider, virtual_key = "", slug
+        provider, virtual_key, virtual_key_param = "", slug, provider_param
     if virtual_key and not SLUG.match(virtual_key):
         raise InvalidRequest(
             "Virtual key slugs contain only letters, digits, '-' and '_'.",
-            param="x-portkey-virtual-key",
+            param=virtual_key_param,
         )
     if provider and provider not in PROVIDERS:
         raise InvalidRequest(
             f"Unknown provider {provider[:60]!r}. Valid providers: {', '.join(provider_names())}.",
-            param="x-portkey-provider",
+            param=provider_param,
         )
     return provider, virtual_key
 
@@ -183,27 +185,30 @@ def route_read(request) -> Route:
     """Every x-portkey-* header the models routes use, validated; raises InvalidRequest."""
     meta = request.META  # once: on a DRF request every attribute read is a proxied lookup
     config = _config(meta)
+    provider_header = _single(
+        "x-portkey-provider", _ascii("x-portkey-provider", _header(meta, "x-portkey-provider"))
+    )
+    virtual_key_header = _single(
+        "x-portkey-virtual-key",
+        _ascii("x-portkey-virtual-key", _header(meta, "x-portkey-virtual-key")),
+    )
     provider, virtual_key = _provider_and_virtual_key(
-        _pick(
-            "provider",
-            _single(
-                "x-portkey-provider",
-                _ascii("x-portkey-provider", _header(meta, "x-portkey-provider")),
-            ),
-            config.get("provider", ""),
-        ),
-        _pick(
-            "virtual-key",
-            _single(
-                "x-portkey-virtual-key",
-                _ascii("x-portkey-virtual-key", _header(meta, "x-portkey-virtual-key")),
-            ),
-            config.get("virtual_key", ""),
-        ),
+        _pick("provider", provider_header, config.get("provider", "")),
+        _pick("virtual-key", virtual_key_header, config.get("virtual_key", "")),
+        # An error names where the value came from: the header, else the config.
+        provider_param="x-portkey-provider" if provider_header else "x-portkey-config",
+        virtual_key_param="x-portkey-virtual-key" if virtual_key_header else "x-portkey-config",
     )
-    custom_host = _pick(
-        "custom-host", _header(meta, "x-portkey-custom-host"), config.get("custom_host", "")
-    )
+    custom_host_header = _header(meta, "x-portkey-custom-host")
+    custom_host = _pick("custom-host", custom_host_header, config.get("custom_host", ""))
+    if custom_host and virtual_key:
+        # A stored credential goes only to its own virtual key's base URL.
+        raise InvalidRequest(
+            f"A virtual key ({virtual_key}) and a custom host cannot be combined: a virtual key's "
+            "credential is sent only to its own base URL. To call a custom host, send your own "
+            "provider credential with x-portkey-provider instead of the virtual key.",
+            param="x-portkey-custom-host" if custom_host_header else "x-portkey-config",
+        )
     if custom_host:
         custom_host = trusted_base_url(custom_host, param="x-portkey-custom-host")
 

@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from models_api.api.routing import MAX_HEADER_LENGTH, OPTION_HEADERS
-from models_api.catalog.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_LENGTH, SORTS
+from models_api.catalog.query import MAX_LIMIT, MAX_SEARCH_LENGTH, SORTS
 from models_api.providers import provider_names
 
 # The serializers below only document response bodies; the views render plain dicts.
@@ -41,7 +41,9 @@ class ModelListSerializer(serializers.Serializer):
     data = ModelSerializer(many=True)
     provider = serializers.CharField(required=False, help_text="On provider routes.")
     total_count = serializers.IntegerField(required=False, help_text="On the local catalog.")
-    limit = serializers.IntegerField(required=False)
+    limit = serializers.IntegerField(
+        required=False, allow_null=True, help_text="null when no limit was asked: every model."
+    )
     offset = serializers.IntegerField(required=False)
     has_more = serializers.BooleanField(required=False)
 
@@ -112,7 +114,7 @@ CATALOG_QUERY = [
     _query("order", "Sort order.", {"type": "string", "enum": ["asc", "desc"]}),
     _query(
         "limit",
-        f"Page size (default {DEFAULT_LIMIT}).",
+        "Page size; without it, every model the key may see.",
         {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
     ),
     _query("offset", "Entries to skip.", {"type": "integer", "minimum": 0}),

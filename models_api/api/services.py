@@ -41,7 +41,9 @@ def models_list(
             api_key=api_key, access=access, route=route, query=query
         )
     if settings.GATEWAY_CONTROL_PLANE_URL:
-        return control_plane_route.control_plane_list(api_key=api_key, route=route, query=query)
+        return control_plane_route.control_plane_list(
+            api_key=api_key, access=access, route=route, query=query
+        )
     body, status = catalog_route.catalog_list_cached(access=access, params=query)
     return body, {"x-portkey-cache-status": status}
 
@@ -56,7 +58,7 @@ def model_retrieve(*, api_key: ApiKey | None, route: Route, model_id: str) -> tu
         )
     if settings.GATEWAY_CONTROL_PLANE_URL:
         return control_plane_route.control_plane_retrieve(
-            api_key=api_key, route=route, model_id=model_id
+            api_key=api_key, access=access, route=route, model_id=model_id
         )
     body, status = catalog_route.catalog_retrieve_cached(access=access, public_id=model_id)
     return body, {"x-portkey-cache-status": status}

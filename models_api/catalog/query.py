@@ -13,10 +13,10 @@ from models_api.catalog.values import CAPABILITY_ALIASES, tags
 from models_api.errors import InvalidRequest, NotFound
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
+from models_api.text import text_param
 
 GENERATION_KEY = "catalog:generation"
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
+MAX_LIMIT = 1000  # for a caller that pages; without `limit` the answer is the whole list
 MAX_SEARCH_LENGTH = 200
 SORTS = {
     "id": "public_id",
@@ -56,18 +56,27 @@ class Query:
     min_context_length: int = 0
     sort: str = "id"
     descending: bool = False
-    limit: int = DEFAULT_LIMIT
+    limit: int | None = None  # None: every entry from `offset` on, as OpenAI lists them
     offset: int = 0
+
+    @property
+    def end(self) -> int | None:
+        return None if self.limit is None else self.offset + self.limit
 
 
 def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
-    """One page of the entries `access` may see, with total_count and paging fields."""
+    """The entries `access` may see (a page of them when `limit` is given), with total_count.
+
+    Clients such as the OpenAI SDK and chat front ends never page, so without `limit` every
+    entry is answered; `limit` null in the answer says so.
+    """
     query = query_parse(params=params)
     entries = _visible(access).filter(_filters(query)).order_by(*_ordering(query))
     if not access.model_patterns:
-        rows = list(entry_rows(entries[query.offset : query.offset + query.limit]))
+        rows = list(entry_rows(entries[query.offset : query.end]))
         # A page that is not full ends the list: its length gives the total without COUNT(*).
-        short_page = len(rows) < query.limit and (rows or query.offset == 0)
+        full = query.limit is not None and len(rows) >= query.limit
+        short_page = not full and (rows or query.offset == 0)
         total = query.offset + len(rows) if short_page else entries.count()
     else:
         total, rows = _page_by_patterns(access, entries, query)
@@ -123,7 +132,8 @@ def catalog_callable(*, access: Access, model: str) -> list[dict]:
 
 def query_parse(*, params: Mapping[str, str]) -> Query:
     """Validate the query string; InvalidRequest naming the first bad parameter."""
-    for name in params:
+    for name, value in params.items():
+        text_param(name, value)
         if name not in PARAMS:
             _bad(name, f"Unknown query parameter {name!r}. Known: {', '.join(sorted(PARAMS))}.")
     providers = _names(params, "provider")
@@ -150,9 +160,15 @@ def query_parse(*, params: Mapping[str, str]) -> Query:
         min_context_length=_int(params, "min_context_length", 0, minimum=0),
         sort=sort,
         descending=order == "desc",
-        limit=_int(params, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT),
+        limit=_int(params, "limit", None, minimum=1, maximum=MAX_LIMIT),
         offset=_int(params, "offset", 0, minimum=0),
     )
+
+
+def paging_parse(*, params: Mapping[str, str]) -> tuple[int | None, int]:
+    """(limit, offset) as the catalog reads them, for lists paged after filtering by scope."""
+    limit = _int(params, "limit", None, minimum=1, maximum=MAX_LIMIT)
+    return limit, _int(params, "offset", 0, minimum=0)
 
 
 def pattern_regex(pattern: str) -> str | None:
@@ -202,13 +218,13 @@ def _page_by_patterns(access: Access, entries: QuerySet, query: Query) -> tuple[
         for regex in regexes:
             allowed |= Q(model_id__regex=regex) | Q(public_id__regex=regex)
         entries = entries.filter(allowed)
-        return entries.count(), list(entry_rows(entries[query.offset : query.offset + query.limit]))
+        return entries.count(), list(entry_rows(entries[query.offset : query.end]))
     ids = [
         pk
         for pk, model_id, public_id in entries.values_list("pk", "model_id", "public_id")
         if access.allows_model(model_id, public_id)
     ]
-    page = ids[query.offset : query.offset + query.limit]
+    page = ids[query.offset : query.end]
     rows = entry_rows(CatalogEntry.objects.filter(pk__in=page), "pk")
     by_pk = {row.pop("pk"): row for row in rows}
     return len(ids), [by_pk[pk] for pk in page]
@@ -234,7 +250,7 @@ def _tags(params: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _int(params, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+def _int(params, name: str, default, *, minimum: int, maximum: int | None = None) -> int:
     raw = params.get(name)
     if raw is None:
         return default

@@ -5,7 +5,6 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
@@ -13,10 +12,16 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from keys.models import VirtualKey
-from keys.targets import target_for_virtual_key
+from keys.targets import target_for_virtual_key, virtual_key_secrets
 from models_api.catalog.bulk import rows_write
 from models_api.catalog.metadata import MetadataIndex, metadata_index
 from models_api.catalog.query import catalog_changed
+from models_api.catalog.runs import (
+    awaited,
+    heartbeat,
+    sync_run_start,
+    sync_runs_interrupted_close,
+)
 from models_api.catalog.values import metadata_clean
 from models_api.errors import GatewayError
 from models_api.models import (
@@ -29,6 +34,8 @@ from models_api.models import (
 )
 from models_api.providers import get_client
 from models_api.providers.base import Model
+from models_api.redaction import exception_text, scrub
+from models_api.text import has_control, without_controls
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +43,6 @@ log = logging.getLogger(__name__)
 LISTING_VERSION = 1
 FETCH_WORKERS = 16  # providers listed at once: network-bound, so more than the cores
 REMOVAL_BATCH = 500  # ids per UPDATE, well under SQLite's 999 parameters
-ABANDONED_AFTER = timedelta(hours=1)  # far longer than any sync: such a run was killed
 
 
 @dataclass
@@ -79,40 +85,29 @@ def catalog_sync(
         keys = keys.filter(pk__in=[vk.pk for vk in virtual_keys])
     if provider:
         keys = keys.filter(provider=provider)
-    sync_runs_abandoned_close()
-    run = SyncRun.objects.create(dry_run=dry_run, forced=force)
+    sync_runs_interrupted_close()
+    keys = list(keys)
+    run = sync_run_start(dry_run=dry_run, forced=force, keys_total=len(keys))
     index = metadata_index()
     results = []
-    keys = list(keys)
     # Providers are fetched concurrently (network-bound); each key's write stays one transaction
     # on this thread, in slug order, as soon as its list has arrived.
     with ThreadPoolExecutor(max_workers=max(1, min(FETCH_WORKERS, len(keys)))) as pool:
         listings = [pool.submit(_fetch, virtual_key) for virtual_key in keys]
         for virtual_key, listing in zip(keys, listings, strict=True):
             result = _key_sync(
-                virtual_key, listing.result(), index=index, dry_run=dry_run, force=force
+                virtual_key,
+                awaited(listing, run, results),
+                index=index,
+                dry_run=dry_run,
+                force=force,
             )
             results.append(result)
+            heartbeat(run, results)
             if progress is not None:
                 progress(result)
     _run_finish(run, results)
     return run
-
-
-def sync_runs_abandoned_close() -> int:
-    """Mark runs still 'running' long after they started as failed: their process was killed.
-
-    Each key's transaction already rolled back with the process; only the record is left.
-    """
-    started_before = timezone.now() - ABANDONED_AFTER
-    return SyncRun.objects.filter(
-        status=SyncRun.Status.RUNNING, started_at__lt=started_before
-    ).update(
-        status=SyncRun.Status.FAILED,
-        finished_at=timezone.now(),
-        error="Interrupted: the process running this sync ended before it finished. "
-        "Keys it had not finished keep their previous entries.",
-    )
 
 
 def virtual_keys_sync_now(queryset: Iterable[VirtualKey]) -> SyncRun:
@@ -153,11 +148,15 @@ def _key_sync(
         if not dry_run:
             catalog_changed()  # bulk writes send no signals
     except (GatewayError, Refused) as exc:
-        result.error = str(exc)  # GatewayError messages are scrubbed of credentials
+        result.error = scrub(str(exc), virtual_key_secrets(virtual_key))
     except IntegrityError:
         result.error = "Another sync changed this key's entries at the same time; run it again."
     except Exception as exc:  # one broken key must not stop the others
-        log.exception("catalog sync of virtual key %s failed", virtual_key.slug, exc_info=exc)
+        log.error(
+            "catalog sync of virtual key %s failed\n%s",
+            virtual_key.slug,
+            exception_text(exc, virtual_key_secrets(virtual_key)),
+        )
         result.error = f"Internal error ({type(exc).__name__}); see the gateway log."
     if result.error:
         result.added = result.updated = result.removed = result.unchanged = 0
@@ -183,6 +182,8 @@ def _apply(virtual_key, models: Iterable[Model], result: KeyResult, *, index, dr
     additions, changes = [], []
     for model in models:
         if not model.id or len(model.id) > MODEL_ID_MAX_LENGTH or model.id in seen:
+            continue
+        if has_control(model.id):  # no caller could name it, and PostgreSQL refuses a NUL
             continue
         seen.add(model.id)
         fingerprint = listing_fingerprint(virtual_key, model)
@@ -248,7 +249,7 @@ def _row(virtual_key: VirtualKey, model: Model, now, *, overrides: dict, index) 
         "model_id": model.id,
         "public_id": public_id_for(virtual_key.slug, model.id),
         "created": max(0, int(model.created or 0)),
-        "owned_by": (model.owned_by or virtual_key.provider)[:255],
+        "owned_by": without_controls(model.owned_by or virtual_key.provider)[:255],
         "synced": synced,
         "overrides": overrides,
         **effective_columns(overrides, synced, index.get(virtual_key.provider, model.id)),

@@ -5,6 +5,8 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
+from models_api.text import without_controls
+
 INT_FIELDS = ("context_length", "max_output_tokens")
 PRICE_FIELDS = ("input_price", "output_price")
 LIST_FIELDS = ("input_modalities", "output_modalities", "capabilities")
@@ -85,8 +87,8 @@ def metadata_clean(raw: Mapping[str, object]) -> dict:
     """Only the known fields that hold usable values, in the stored (JSON-safe) form."""
     clean: dict = {}
     name = raw.get("name")
-    if isinstance(name, str) and name.strip():
-        clean["name"] = name.strip()[:NAME_MAX_LENGTH]
+    if isinstance(name, str) and without_controls(name).strip():
+        clean["name"] = without_controls(name).strip()[:NAME_MAX_LENGTH]
     for field in INT_FIELDS:
         if (number := positive_int(raw.get(field))) is not None:
             clean[field] = number

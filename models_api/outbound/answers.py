@@ -9,12 +9,14 @@ import orjson
 import requests
 from django.conf import settings
 
+from models_api import redaction
 from models_api.errors import BadGateway, GatewayError, GatewayTimeout, UpstreamError
 from models_api.outbound import transport
 
-SECRET_HEADERS = ("authorization", "x-api-key", "api-key", "x-goog-api-key")
+SECRET_HEADERS = ("authorization", "x-api-key", "api-key", "x-goog-api-key", "x-portkey-api-key")
 SECRET_PARAMS = ("key", "api_key", "access_token")
 CHUNK = 64 * 1024
+MAX_MESSAGE = 500  # characters of a provider's error message passed on
 
 
 def read_json(
@@ -103,14 +105,16 @@ def read_body(response: requests.Response, provider: str, budget: transport.Budg
 def _error_message(body: bytes, response: requests.Response, hidden: list[str]) -> str:
     """The provider's own message, from any of the error shapes in reference/providers.md.
 
-    Secrets are removed before the message is shortened, so none is cut in half and kept.
+    Secrets are removed before the message is shortened, so none is cut in half and kept;
+    the window scrubbed holds the longest secret past the kept length.
     """
     try:
         message = _message_from(json.loads(body))
     except (ValueError, RecursionError):
         text = body.decode("utf-8", "replace").strip()
         message = text if text and not text.startswith("<") else ""
-    message = " ".join(scrub(message, hidden).split())[:500]
+    window = " ".join(message.split())[: MAX_MESSAGE + max(map(len, hidden), default=0)]
+    message = redaction.scrub(window, hidden)[:MAX_MESSAGE]
     aws_type = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
     if aws_type:
         message = f"{aws_type}: {message}" if message else aws_type
@@ -142,17 +146,9 @@ def secrets_of(
     values = list(extra)
     for name, value in headers.items():
         if name.lower() in SECRET_HEADERS and value:
-            values.append(value)
             values.append(value.split(" ", 1)[-1])  # the token without "Bearer "
     values.extend(v for k, v in params.items() if k.lower() in SECRET_PARAMS and v)
-    # Longest first, so a token is removed whole before any value it contains.
     return sorted({v for v in values if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
-
-
-def scrub(message: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        message = message.replace(secret, "[REDACTED]")
-    return message
 
 
 def timeout(provider: str, *, idle: float | None = None) -> GatewayTimeout:

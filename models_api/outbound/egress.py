@@ -13,12 +13,16 @@ log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Ranges Python's is_global still counts as global (3.11) but that reach no public service:
-# IETF assignments (192.0.0.192 is a cloud metadata address), IPv6 site-local and NAT64's
-# local-use prefix.
-NOT_PUBLIC = tuple(
-    ipaddress.ip_network(net) for net in ("192.0.0.0/24", "fec0::/10", "64:ff9b:1::/48")
-)
+# IETF assignments (192.0.0.192 is a cloud metadata address), IPv6 site-local and the IPv6
+# documentation prefix of RFC 9637.
+NOT_PUBLIC = tuple(ipaddress.ip_network(net) for net in ("192.0.0.0/24", "fec0::/10", "3fff::/20"))
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 forms that spell an IPv4 address but are never routed to it: IPv4-compatible
+# (deprecated, RFC 4291), IPv4-translated (SIIT, RFC 2765) and NAT64's local-use prefix
+# (RFC 8215), whose translator is the operator's and whose IPv4 position depends on it.
+UNROUTED_IPV4_FORMS = tuple(
+    ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b:1::/48")
+)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -81,20 +85,37 @@ def literal_ip(host: str) -> IPAddress | None:
 
 
 def is_public(address: IPAddress) -> bool:
-    """A globally routable unicast address; IPv4 embedded in IPv6 is judged as IPv4."""
+    """A globally routable unicast address; an IPv6 form carrying IPv4 is judged by what it reaches.
+
+    IPv4-mapped, NAT64 (64:ff9b::/96), 6to4 and Teredo traffic reaches the IPv4 address it
+    carries (both of Teredo's: its relay and its client), so each must be public; forms
+    that are never routed to their IPv4 address are refused outright.
+    """
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address in NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None:
-            return is_public(embedded)
-        if address.teredo is not None:
+        carried = _carried_ipv4(address)
+        if carried is not None:
+            return all(is_public(v4) for v4 in carried)
+        if any(address in net for net in UNROUTED_IPV4_FORMS):
+            return False
+        if address.is_reserved:  # ::/8 and the other unassigned IETF blocks
             return False
     return (
         address.is_global
         and not address.is_multicast
         and not any(address in net for net in NOT_PUBLIC)
     )
+
+
+def _carried_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...] | None:
+    if address.ipv4_mapped is not None:
+        return (address.ipv4_mapped,)
+    if address in NAT64:
+        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
+    if address.sixtofour is not None:
+        return (address.sixtofour,)
+    if address.teredo is not None:
+        return address.teredo  # (server, client)
+    return None
 
 
 def is_private_literal(host: str) -> bool:

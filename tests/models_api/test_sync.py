@@ -332,12 +332,16 @@ def test_a_run_left_running_by_a_killed_process_is_closed_by_the_next(fake):
     from django.utils import timezone
 
     killed = SyncRun.objects.create(started_at=timezone.now() - timedelta(hours=2))
-    recent = SyncRun.objects.create(started_at=timezone.now() - timedelta(minutes=5))
+    recent = SyncRun.objects.create(
+        started_at=timezone.now() - timedelta(minutes=5),
+        host="elsewhere",
+        heartbeat_at=timezone.now() - timedelta(seconds=5),
+    )
     key(fake, "one", models("a"))
     catalog_sync()
     killed.refresh_from_db()
     recent.refresh_from_db()
-    assert killed.status == SyncRun.Status.FAILED
+    assert killed.status == SyncRun.Status.INTERRUPTED
     assert killed.finished_at is not None
     assert "Interrupted" in killed.error
-    assert recent.status == SyncRun.Status.RUNNING  # may still be running elsewhere
+    assert recent.status == SyncRun.Status.RUNNING  # its heartbeat says it is still running

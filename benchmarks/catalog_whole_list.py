@@ -1,0 +1,76 @@
+"""In-process cost of one /v1/models answer from the 10,000-entry catalog, with no `limit`.
+
+    python -m benchmarks.catalog_whole_list [--rounds 7]
+
+Runs the request through Django's test client (the whole middleware and DRF stack, no HTTP
+server) against a temporary SQLite catalog seeded as `make bench` seeds it. Prints, for the
+uncached answer (catalog page cache cleared before each round) and the cached one, the median
+wall time, and the peak Python memory of one request (tracemalloc, in its own round).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import seed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="gateway-whole-list-"))
+    env = seed.environment(
+        database_url=f"sqlite:///{work / 'catalog.sqlite3'}",
+        cache_url="locmemcache://whole-list",
+        provider_hosts=["127.0.0.1:9"],
+    )
+    seed.django_start(env)
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.core.cache import cache
+    from django.test import Client
+
+    fixture = seed.table_fixture(provider_url="http://127.0.0.1:9")
+    client = Client(HTTP_HOST="127.0.0.1")
+    headers = {"x-portkey-api-key": fixture.large_key, "Accept-Encoding": "gzip"}
+
+    def request(*, cold: bool):
+        if cold:
+            cache.clear()
+        response = client.get("/v1/models", headers=headers)
+        assert response.status_code == 200, response.content[:200]
+        return response
+
+    body = request(cold=True)
+    plain = client.get("/v1/models", headers={"x-portkey-api-key": fixture.large_key})
+    print(
+        f"answer: {len(plain.json()['data'])} models, {len(plain.content) / 1e6:.2f} MB JSON, "
+        f"{len(body.content) / 1e3:.0f} KB gzip"
+    )
+    for cold in (True, False):
+        times = []
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            request(cold=cold)
+            times.append(time.perf_counter() - started)
+        tracemalloc.start()
+        request(cold=cold)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        label = "uncached (query + render + gzip)" if cold else "cached (HIT)"
+        print(
+            f"{label:34s} median {statistics.median(times) * 1e3:7.1f} ms, "
+            f"min {min(times) * 1e3:7.1f} ms, peak Python memory {peak / 1e6:6.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
