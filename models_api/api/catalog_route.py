@@ -3,9 +3,12 @@
 from collections.abc import Mapping
 
 from keys.access import Access
+from models_api.api.provider_route import virtual_key_for_use
 from models_api.api.rendering import RenderedJSON
+from models_api.api.routing import Route
 from models_api.cache import cache_key, cached_once
 from models_api.catalog.query import catalog_generation, catalog_list, catalog_retrieve
+from models_api.errors import InvalidRequest
 
 CATALOG_CACHE_SECONDS = 5
 
@@ -19,6 +22,27 @@ def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[R
     return _cached(
         ("list", sorted(params.items())), access, lambda: catalog_list(access=access, params=params)
     )
+
+
+def catalog_integrated(
+    *, access: Access, route: Route, params: Mapping[str, str]
+) -> tuple[RenderedJSON, dict]:
+    """(body, headers) for x-portkey-fetch-integrated-models: the catalog, filtered to the
+    virtual key or provider the route names, instead of that provider's own list (as the
+    hosted Portkey gateway answers it)."""
+    if route.virtual_key:
+        virtual_key = virtual_key_for_use(access=access, slug=route.virtual_key)
+        if route.provider and route.provider != virtual_key.provider:
+            raise InvalidRequest(
+                f"x-portkey-provider is {route.provider!r} but virtual key "
+                f"{virtual_key.slug!r} is for {virtual_key.provider!r}; send one of them.",
+                param="x-portkey-provider",
+            )
+        params = {**params, "virtual_key": virtual_key.slug}
+    else:
+        params = {**params, "provider": route.provider}
+    body, status = catalog_list_cached(access=access, params=params)
+    return body, {"x-portkey-cache-status": status}
 
 
 def catalog_retrieve_cached(*, access: Access, public_id: str) -> tuple[RenderedJSON, str]:

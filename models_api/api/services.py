@@ -36,6 +36,8 @@ def models_list(
     """(body, headers) for GET /v1/models."""
     api_key_require(api_key=api_key, route=route)
     access = access_resolve(api_key=api_key)
+    if route.names_provider and route.fetch_integrated_models:
+        return catalog_route.catalog_integrated(access=access, route=route, params=query)
     if route.names_provider:
         return provider_route.provider_models_list(
             api_key=api_key, access=access, route=route, query=query
