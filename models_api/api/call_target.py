@@ -3,18 +3,18 @@
 The access rules are those of the list routes, applied before any provider is contacted: a
 provider route calls what its list would show (the virtual key's scope, then the key's model
 patterns on the provider's id, as provider_route filters its list); the catalog calls what
-the catalog lists (catalog_callable). With GATEWAY_CONTROL_PLANE_URL set, the control plane
-answers the list routes only: a call is always made from this gateway's own virtual keys and
-catalog, since it must hold the credential to make it.
+the catalog lists (catalog_callable, cached as the catalog pages are). With
+GATEWAY_CONTROL_PLANE_URL set, the control plane answers the list routes only: a call is
+always made from this gateway's own virtual keys and catalog, which hold the credentials.
 """
 
 from dataclasses import dataclass
 
 from keys.access import Access
 from keys.lookup import virtual_key_find
+from models_api.api.catalog_route import catalog_callable_cached
 from models_api.api.provider_route import route_target_and_key, virtual_key_for_use
 from models_api.api.routing import SLUG, Route
-from models_api.catalog.query import catalog_callable
 from models_api.errors import InvalidRequest, NotFound, PermissionDenied
 from models_api.providers.base import Target
 
@@ -49,7 +49,7 @@ def call_target(*, access: Access, route: Route, model: str) -> CallTarget:
         return CallTarget(target, model, virtual_key.pk if virtual_key else None)
     if model.startswith("@"):
         _check_virtual_key(access, model)
-    rows = catalog_callable(access=access, model=model)
+    rows = catalog_callable_cached(access=access, model=model)
     if not rows:
         raise _not_found(model)
     if len(rows) > 1:
