@@ -11,7 +11,8 @@ always made from this gateway's own virtual keys and catalog, which hold the cre
 from dataclasses import dataclass
 
 from keys.access import Access
-from keys.lookup import virtual_key_find
+from keys.models import VirtualKey
+from keys.targets import target_for_virtual_key
 from models_api.api.catalog_route import catalog_callable_cached
 from models_api.api.provider_route import route_target_and_key, virtual_key_for_use
 from models_api.api.routing import SLUG, Route
@@ -47,8 +48,7 @@ def call_target(*, access: Access, route: Route, model: str) -> CallTarget:
                 code="model_not_allowed",
             )
         return CallTarget(target, model, virtual_key.pk if virtual_key else None)
-    if model.startswith("@"):
-        _check_virtual_key(access, model)
+    checked = _virtual_key_of(access, model) if model.startswith("@") else None
     rows = catalog_callable_cached(access=access, model=model)
     if not rows:
         raise _not_found(model)
@@ -62,15 +62,11 @@ def call_target(*, access: Access, route: Route, model: str) -> CallTarget:
             code="ambiguous_model",
         )
     row = rows[0]
-    virtual_key = virtual_key_find(slug=row["virtual_key_slug"])
-    if virtual_key is None:  # deleted between the two reads
-        raise _not_found(model)
-    route = Route(virtual_key=virtual_key.slug, trace_id=route.trace_id)
-    target, _ = route_target_and_key(access=access, route=route)
-    return CallTarget(target, row["model_id"], virtual_key.pk)
+    virtual_key = checked or virtual_key_for_use(access=access, slug=row["virtual_key_slug"])
+    return CallTarget(target_for_virtual_key(virtual_key), row["model_id"], virtual_key.pk)
 
 
-def _check_virtual_key(access: Access, model: str) -> None:
+def _virtual_key_of(access: Access, model: str) -> VirtualKey:
     """A catalog id names its virtual key: 400 malformed, 404 unknown, 403 out of scope."""
     slug, slash, rest = model[1:].partition("/")
     if not slash or not rest or not SLUG.match(slug):
@@ -80,7 +76,7 @@ def _check_virtual_key(access: Access, model: str) -> None:
             code="invalid_model",
         )
     try:
-        virtual_key_for_use(access=access, slug=slug)
+        return virtual_key_for_use(access=access, slug=slug)
     except (NotFound, PermissionDenied) as error:
         error.param = "model"
         raise
