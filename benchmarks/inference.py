@@ -120,8 +120,12 @@ def run(args, logs: Path, fake_url: str, url: str, key: str, slug: str, workers)
         f"{gateway_rps.errors})"
     )
     stream_body = {**catalog_body, "stream": True, "x_bench_chunks": 5}
-    first_alone = clients.first_byte_ms(direct, {**BODY, "stream": True}, {}, count=args.calls)
-    first_through = clients.first_byte_ms(gateway, stream_body, headers, count=args.calls)
+    first_alone = clients.sequential_ms(
+        direct, {**BODY, "stream": True}, {}, count=args.calls, first_byte=True
+    )
+    first_through = clients.sequential_ms(
+        gateway, stream_body, headers, count=args.calls, first_byte=True
+    )
     added = clients.median(first_through) - clients.median(first_alone)
     lines.append(
         f"streamed chat, time to first byte: direct p50 {clients.median(first_alone):.2f} ms, "

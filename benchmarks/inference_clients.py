@@ -17,8 +17,11 @@ def _connection(url: str) -> tuple[http.client.HTTPConnection, str]:
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30), parts.path
 
 
-def sequential_ms(url: str, body: dict, headers: dict, *, count: int) -> list[float]:
-    """Milliseconds per POST, one keep-alive connection, each answer read whole."""
+def sequential_ms(
+    url: str, body: dict, headers: dict, *, count: int, first_byte: bool = False
+) -> list[float]:
+    """Milliseconds per POST on one keep-alive connection: until the answer is read whole,
+    or with `first_byte` until the first byte of its body (a stream's first event)."""
     conn, path = _connection(url)
     data = json.dumps(body).encode()
     headers = {"Content-Type": "application/json", **headers}
@@ -27,27 +30,12 @@ def sequential_ms(url: str, body: dict, headers: dict, *, count: int) -> list[fl
         started = time.perf_counter()
         conn.request("POST", path, data, headers)
         response = conn.getresponse()
-        response.read()
+        if first_byte:
+            response.read1(1)
         times.append((time.perf_counter() - started) * 1000)
+        response.read()
         if response.status != 200:
             raise SystemExit(f"{url} answered {response.status}")
-    conn.close()
-    return times
-
-
-def first_byte_ms(url: str, body: dict, headers: dict, *, count: int) -> list[float]:
-    """Milliseconds from sending a streamed POST to the first byte of its first event."""
-    conn, path = _connection(url)
-    data = json.dumps(body).encode()
-    headers = {"Content-Type": "application/json", **headers}
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        conn.request("POST", path, data, headers)
-        response = conn.getresponse()
-        response.read1(1)  # the first chunk of the body: the first event
-        times.append((time.perf_counter() - started) * 1000)
-        response.read()
     conn.close()
     return times
 

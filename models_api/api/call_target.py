@@ -16,6 +16,7 @@ from keys.targets import target_for_virtual_key
 from models_api.api.catalog_route import catalog_callable_cached
 from models_api.api.provider_route import route_target_and_key, virtual_key_for_use
 from models_api.api.routing import SLUG, Route
+from models_api.catalog.query import model_not_found
 from models_api.errors import InvalidRequest, NotFound, PermissionDenied
 from models_api.providers.base import Target
 
@@ -51,7 +52,7 @@ def call_target(*, access: Access, route: Route, model: str) -> CallTarget:
     checked = _virtual_key_of(access, model) if model.startswith("@") else None
     rows = catalog_callable_cached(access=access, model=model)
     if not rows:
-        raise _not_found(model)
+        raise model_not_found(model)
     if len(rows) > 1:
         ids = [row["public_id"] for row in rows]
         shown = ", ".join(ids[:MAX_CHOICES]) + (" ..." if len(ids) > MAX_CHOICES else "")
@@ -80,13 +81,3 @@ def _virtual_key_of(access: Access, model: str) -> VirtualKey:
     except (NotFound, PermissionDenied) as error:
         error.param = "model"
         raise
-
-
-def _not_found(model: str) -> NotFound:
-    hint = "" if model.startswith("@") else " Catalog ids look like @<virtual-key>/<model>."
-    return NotFound(
-        f"Model {model[:200]!r} is not in the catalog, or this API key may not use it. "
-        f"GET /v1/models lists the models it may call.{hint}",
-        param="model",
-        code="model_not_found",
-    )

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 from keys.access import Access
-from models_api.api.provider_route import virtual_key_for_use
+from models_api.api.provider_route import route_virtual_key
 from models_api.api.rendering import RenderedJSON
 from models_api.api.routing import Route
 from models_api.cache import cache_key, cached_once
@@ -13,7 +13,6 @@ from models_api.catalog.query import (
     catalog_list,
     catalog_retrieve,
 )
-from models_api.errors import InvalidRequest
 
 CATALOG_CACHE_SECONDS = 5
 
@@ -36,13 +35,7 @@ def catalog_integrated(
     virtual key or provider the route names, instead of that provider's own list (as the
     hosted Portkey gateway answers it)."""
     if route.virtual_key:
-        virtual_key = virtual_key_for_use(access=access, slug=route.virtual_key)
-        if route.provider and route.provider != virtual_key.provider:
-            raise InvalidRequest(
-                f"x-portkey-provider is {route.provider!r} but virtual key "
-                f"{virtual_key.slug!r} is for {virtual_key.provider!r}; send one of them.",
-                param="x-portkey-provider",
-            )
+        virtual_key = route_virtual_key(access=access, route=route)
         params = {**params, "virtual_key": virtual_key.slug}
     else:
         params = {**params, "provider": route.provider}

@@ -1,12 +1,11 @@
 """POST /v1/embeddings: OpenAI's embeddings, where the provider offers them."""
 
+from drf_spectacular.utils import extend_schema_view
+
 from models_api.api.call_schema import embeddings_schema
-from models_api.api.calls import ModelCallView, model_call
+from models_api.api.calls import ModelCallView
 
 
+@extend_schema_view(post=embeddings_schema)
 class EmbeddingsView(ModelCallView):
     capability = "embeddings"
-
-    @embeddings_schema
-    def post(self, request):
-        return model_call(request, capability=self.capability)

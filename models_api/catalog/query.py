@@ -106,14 +106,19 @@ def catalog_retrieve(*, access: Access, public_id: str) -> dict:
     """The entry with this public id, if listed and visible to `access`; NotFound otherwise."""
     row = entry_rows(_visible(access).filter(public_id=public_id)).first()
     if row is None or not access.allows_model(row["model_id"], row["public_id"]):
-        hint = "" if public_id.startswith("@") else " Catalog ids look like @<virtual-key>/<model>."
-        raise NotFound(
-            f"Model {public_id!r} is not in the catalog, or this API key may not use it. "
-            f"GET /v1/models lists the models it may use.{hint}",
-            param="model",
-            code="model_not_found",
-        )
+        raise model_not_found(public_id)
     return entry_item(row)
+
+
+def model_not_found(model: str) -> NotFound:
+    """404 model_not_found for an id the catalog does not show this key."""
+    hint = "" if model.startswith("@") else " Catalog ids look like @<virtual-key>/<model>."
+    return NotFound(
+        f"Model {model[:200]!r} is not in the catalog, or this API key may not use it. "
+        f"GET /v1/models lists the models it may use.{hint}",
+        param="model",
+        code="model_not_found",
+    )
 
 
 def catalog_callable(*, access: Access, model: str) -> list[dict]:
