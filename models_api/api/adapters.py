@@ -18,7 +18,15 @@ from models_api.api.relay import StreamOutcome, relay_openai_stream, translated_
 from models_api.errors import BadGateway, InvalidRequest
 from models_api.outbound import sse
 from models_api.outbound.streaming import Stream
-from models_api.providers import anthropic_chat
+from models_api.providers import (
+    anthropic_chat,
+    bedrock_chat,
+    cohere_chat,
+    cohere_embeddings,
+    google_chat,
+    google_embeddings,
+)
+from models_api.providers import openai_shapes as shapes
 from models_api.providers.base import ROUTES, ProviderClient
 from models_api.usage.tokens import with_stream_usage
 
@@ -29,8 +37,9 @@ class Adapter(Protocol):
     def request(self, body: dict, *, model: str, stream: bool) -> tuple[bytes, bool]:
         """(the provider's body, whether the relay drops the usage-only chunk)."""
 
-    def answer(self, data: object, *, model: str) -> dict:
-        """OpenAI's answer for the provider's decoded answer; BadGateway for a wrong shape."""
+    def answer(self, data: object, *, model: str, body: dict) -> dict:
+        """OpenAI's answer for the provider's decoded answer (`body` is the client's request);
+        BadGateway for a wrong shape."""
 
     def chunks(
         self, stream: Stream, *, model: str, drop_usage: bool, on_finish: Finish
@@ -53,7 +62,7 @@ class Forward:
             drop_usage = not asked
         return orjson.dumps(body), drop_usage
 
-    def answer(self, data: object, *, model: str) -> dict:
+    def answer(self, data: object, *, model: str, body: dict) -> dict:
         return data
 
     def chunks(
@@ -81,6 +90,7 @@ class Translate:
     events: Callable[[Iterable[bytes]], Iterator[tuple[str, object]]] = field(
         default=lambda chunks: sse_json_events(chunks)
     )
+    answer_fields: Callable[[dict], dict] = field(default=lambda body: {})  # from the request
 
     def request(self, body: dict, *, model: str, stream: bool) -> tuple[bytes, bool]:
         # The translation carries `stream` over where the provider takes it in the body.
@@ -88,8 +98,8 @@ class Translate:
         asked = isinstance(options, dict) and options.get("include_usage") is True
         return orjson.dumps(self.to_provider(body, model=model)), not asked
 
-    def answer(self, data: object, *, model: str) -> dict:
-        return self.from_provider(data, model=model)
+    def answer(self, data: object, *, model: str, body: dict) -> dict:
+        return self.from_provider(data, model=model, **self.answer_fields(body))
 
     def chunks(
         self, stream: Stream, *, model: str, drop_usage: bool, on_finish: Finish
@@ -127,13 +137,36 @@ def _event(event: sse.Event) -> tuple[str, object]:
         raise BadGateway("The provider sent a stream event that is not JSON.") from None
 
 
+def _embedding_fields(provider: str) -> Callable[[dict], dict]:
+    """What an embeddings translation needs of the request to read the answer."""
+
+    def fields(body: dict) -> dict:
+        inputs = shapes.embedding_inputs(body, provider=provider)
+        return {"inputs": len(inputs), "encoding_format": shapes.encoding_format(body)}
+
+    return fields
+
+
+def _chat(module, **extra) -> Translate:
+    return Translate(module.chat_request, module.chat_response, module.chat_stream, **extra)
+
+
+def _embeddings(module, provider: str) -> Translate:
+    fields = _embedding_fields(provider)
+    return Translate(module.embeddings_request, module.embeddings_response, answer_fields=fields)
+
+
 FORWARD = Forward()
 FORWARD_WITH_USAGE = Forward(stream_usage=True)
-# Native families callable so far, per capability; the rest answer 400 until wired (issue 16).
+# The native families, per capability: one request and one answer each. Bedrock embeddings
+# take one InvokeModel call per input, which this seam does not make: 400 until wired.
 NATIVE: Mapping[tuple[str, str], Adapter] = {
-    ("anthropic", "chat"): Translate(
-        anthropic_chat.chat_request, anthropic_chat.chat_response, anthropic_chat.chat_stream
-    ),
+    ("anthropic", "chat"): _chat(anthropic_chat),
+    ("google", "chat"): _chat(google_chat),
+    ("google", "embeddings"): _embeddings(google_embeddings, "google"),
+    ("cohere", "chat"): _chat(cohere_chat),
+    ("cohere", "embeddings"): _embeddings(cohere_embeddings, "cohere"),
+    ("bedrock", "chat"): _chat(bedrock_chat, events=bedrock_chat.bedrock_events),
 }
 
 

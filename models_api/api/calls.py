@@ -95,7 +95,8 @@ def model_call(request, *, capability: str) -> HttpResponse:
         payload, drop_usage = adapter.request(body.data, model=chosen.model, stream=body.stream)
         if body.stream:
             return _stream(request, call, endpoint, adapter, payload, drop_usage, headers)
-        answer = adapter.answer(_post(endpoint, chosen, payload), model=chosen.model)
+        data = _post(endpoint, chosen, payload)
+        answer = adapter.answer(data, model=chosen.model, body=body.data)
         if not isinstance(answer, dict):
             raise BadGateway(
                 f"{chosen.target.provider} answered with JSON that is not an object.",

@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from models_api.usage.models import Usage
-from tests.api.conftest import PROVIDER_KEY, post
+from tests.api.conftest import post
 from tests.factories import CatalogEntryFactory, VirtualKeyFactory, make_api_key
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.openai import FakeOpenAI
@@ -85,12 +85,3 @@ def test_a_native_family_plugs_in_through_its_translation(db, settings):
         assert all(c["choices"] for c in chunks)  # the usage chunk only when asked
         tokens = list(Usage.objects.order_by("id").values_list("prompt_tokens", "stream"))
         assert tokens == [(10, False), (10, True)]
-
-
-def test_a_native_family_not_yet_wired_says_so(db):
-    VirtualKeyFactory(slug="gemini", provider="google", credential=PROVIDER_KEY)
-    _, raw = make_api_key()
-    client = APIClient(HTTP_X_PORTKEY_API_KEY=raw, HTTP_X_PORTKEY_VIRTUAL_KEY="gemini")
-    response = post(client, "embeddings", {"model": "text-embedding-004", "input": "x"})
-    assert response.status_code == 400
-    assert "not yet callable" in response.json()["error"]["message"]
