@@ -94,7 +94,7 @@ def model_call(request, *, capability: str) -> HttpResponse:
         adapter = adapter_for(client, capability)
         payload, drop_usage = adapter.request(body.data, model=chosen.model, stream=body.stream)
         if body.stream:
-            return _stream(request, call, endpoint, adapter, payload, drop_usage, headers)
+            return _stream(call, endpoint, adapter, payload, drop_usage, headers)
         data = _post(endpoint, chosen, payload)
         answer = adapter.answer(data, model=chosen.model, body=body.data)
         if not isinstance(answer, dict):
@@ -126,7 +126,6 @@ def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes) -> object:
 
 
 def _stream(
-    request,
     call: Call,
     endpoint: Endpoint,
     adapter: Adapter,
