@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8787
-# gthread: /v1/models mostly waits on providers, the cache or the database, so threads
-# overlap that waiting cheaply; one worker per core keeps CPU-bound JSON work parallel.
+# Granian: one worker process per core runs the CPU work in parallel; each has up to THREADS
+# blocking threads (created when needed), one per request or stream in flight.
 WORKERS ?= 2
-THREADS ?= 4
+THREADS ?= 512
 
-.PHONY: run serve test test-browser lint format env migrate bench clean
+.PHONY: run serve test test-browser lint format env migrate bench bench-peers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,10 @@ migrate: $(VENV)/.installed .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
-# gunicorn.conf.py holds the production settings (worker class, keep-alive, metrics dir).
+# gateway_project/server.py: Granian's WSGI workers, the metrics directory, worker start-up.
 run: migrate
 	WEB_CONCURRENCY=$(WORKERS) GATEWAY_THREADS=$(THREADS) \
-		$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+		$(BIN)/python -m gateway_project.server --host $(HOST) --port $(PORT)
 
 serve: run
 
@@ -56,10 +56,18 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Load table and scale figures on 127.0.0.1 (about 4 minutes); needs wrk from Debian.
+# On 127.0.0.1 only (about 6 minutes; wrk from Debian): the load table with the server's CPU
+# per request beside a hello-world floor, the candidate servers side by side, 500 streams.
 bench: $(VENV)/.installed-dev
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.servers
+	$(BIN)/python -m benchmarks.streams
+
+# Optional, not in CI: the Portkey OSS gateway (npm, pinned, in .peers/) under the same load.
+bench-peers: $(VENV)/.installed-dev
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python -m benchmarks.peers
 
 clean:
 	rm -rf $(VENV) staticfiles

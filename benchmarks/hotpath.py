@@ -9,13 +9,9 @@ leaves out the wait for the fake provider.
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import processes, seed
 

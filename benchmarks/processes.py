@@ -1,4 +1,4 @@
-"""The processes a benchmark starts on 127.0.0.1: the fake provider and gunicorn, and their RSS."""
+"""What a benchmark starts on 127.0.0.1 (the fake provider, the gateway), its RSS and CPU."""
 
 import os
 import signal
@@ -84,29 +84,76 @@ def fake_provider(*, models: int, latency_ms: float, logs: Path) -> tuple[Proces
 
 
 def gateway(*, env: dict, logs: Path, name: str) -> tuple[Process, str]:
-    """The gateway under gunicorn with its production config (gunicorn.conf.py)."""
+    """The gateway under its production server (gateway_project/server.py)."""
+    return serve(GATEWAY_COMMAND, env=env, logs=logs, name=name, ready="/healthz")
+
+
+GATEWAY_COMMAND = [
+    sys.executable,
+    "-m",
+    "gateway_project.server",
+    "--host",
+    HOST,
+    "--port",
+    "{port}",
+]
+
+
+def serve(
+    command: list[str], *, env: dict, logs: Path, name: str, ready: str = "/"
+) -> tuple[Process, str]:
+    """A server started with `command` ("{port}" filled in) on a free port, once it answers."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
-    command += ["--bind", f"{HOST}:{port}"]
-    process = Process(command, child_env(env), logs / f"gateway-{name}.log")
+    process = Process(
+        [part.replace("{port}", str(port)) for part in command],
+        child_env(env),
+        logs / f"server-{name}.log",
+    )
     url = f"http://{HOST}:{port}"
-    process.wait_http(f"{url}/healthz", seconds=60)
+    process.wait_http(url + ready, seconds=60)
     return process, url
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """/proc/<pid>/stat from the field after the command name (which may contain spaces)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def children(pid: int) -> list[int]:
-    """Pids whose parent is `pid` (gunicorn's workers), read from /proc."""
+    """Pids whose parent is `pid` (the server's workers), read from /proc."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # The command name may contain spaces; the parent pid follows its closing ')'.
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            stat = _stat(entry.name)
+            if stat and int(stat[1]) == pid:
                 found.append(int(entry.name))
     return sorted(found)
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and every process below it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children(current))
+    return found
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes (all their threads) have used so far."""
+    total = 0
+    for pid in pids:
+        stat = _stat(pid)
+        if stat:
+            total += int(stat[11]) + int(stat[12])  # utime, stime (fields 14 and 15)
+    return total / TICKS
 
 
 def peak_rss_reset(pids: list[int]) -> bool:

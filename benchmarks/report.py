@@ -13,23 +13,35 @@ class Row:
     results: list[Result] = field(default_factory=list)
     peak_rss_mb: float | None = None
     check: str = ""
+    cpu_us: list[float] = field(default_factory=list)  # server CPU per request, per result
 
 
 HEADER = (
-    f"{'route':<46} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
-    f" {'peak RSS MB':>11}  check"
+    f"{'route':<42} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+    f" {'CPU us':>7} {'x floor':>7} {'peak RSS MB':>11}  check"
 )
 
 
-def table(rows: list[Row]) -> str:
+def table(rows: list[Row], *, floor: Row | None = None) -> str:
+    """One line per run; CPU us is the server's CPU per request, x floor that against the
+    hello-world app under the same server at the same connections."""
+    floors = (
+        dict(zip((r.connections for r in floor.results), floor.cpu_us, strict=True))
+        if floor
+        else {}
+    )
     lines = [HEADER, "-" * len(HEADER)]
     for row in rows:
         for n, result in enumerate(row.results):
             rss = f"{row.peak_rss_mb:.0f}" if n == 0 and row.peak_rss_mb is not None else ""
             label, note = (row.label, row.check) if n == 0 else ("", "")
+            cpu = row.cpu_us[n] if n < len(row.cpu_us) else 0.0
+            base = floors.get(result.connections) if floor and row is not floor else None
+            ratio = f"{cpu / base:.1f}x" if base and row.label[0] != "1" else ""
             lines.append(
-                f"{label:<46} {result.connections:>5} {result.rps:>8,.0f} {result.p50_ms:>8.2f}"
-                f" {result.p99_ms:>8.2f} {result.errors:>6} {rss:>11}  {note}"
+                f"{label:<42} {result.connections:>5} {result.rps:>8,.0f} {result.p50_ms:>7.2f}"
+                f" {result.p99_ms:>7.2f} {result.errors:>6} {cpu:>7,.0f} {ratio:>7} {rss:>11}"
+                f"  {note}"
             )
     return "\n".join(line.rstrip() for line in lines)
 

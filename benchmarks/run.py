@@ -2,16 +2,13 @@
 
 import argparse
 import gzip
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from benchmarks import processes, report, scale, seed
 from benchmarks.load import fetch, wrk
+from benchmarks.measure import measured
 from benchmarks.report import Row
 
 CONNECTIONS = (16, 64)
@@ -19,13 +16,20 @@ CONNECTIONS = (16, 64)
 CLIENT = {"Accept-Encoding": "gzip"}
 
 
-def load(row: Row, url: str, headers: dict, args, workers: list[int], extra=()) -> Row:
-    """Warm up, then one bounded wrk run per connection count, with the workers' peak RSS."""
+def load(
+    row: Row, url: str, headers: dict, args, workers: list[int], extra=(), *, server: int
+) -> Row:
+    """Warm up, then one bounded wrk run per connection count, with the server's CPU per
+    request (its whole process tree) and the workers' peak RSS."""
     wrk(url, connections=CONNECTIONS[0], seconds=1, headers=headers)
     reset = processes.peak_rss_reset(workers)
     for connections in (*CONNECTIONS, *extra):
-        row.results.append(wrk(url, connections=connections, seconds=args.seconds, headers=headers))
-        print(f"  {row.label} c={connections}: {row.results[-1].rps:,.0f} req/s", flush=True)
+        run = measured(
+            url, server_pid=server, connections=connections, seconds=args.seconds, headers=headers
+        )
+        row.results.append(run.result)
+        row.cpu_us.append(run.cpu_us)
+        print(f"  {row.label} c={connections}: {run.result.rps:,.0f} req/s", flush=True)
     if workers and reset:
         row.peak_rss_mb = processes.peak_rss_mb(workers)
     return row
@@ -47,7 +51,7 @@ def check(url: str, headers: dict, *, want: str = "") -> str:
     return " ".join(part for part in (cache, sizes) if part)
 
 
-def gateway_rows(fixture, gateway: str, args, workers: list[int]) -> list[Row]:
+def gateway_rows(fixture, gateway: str, args, workers: list[int], server: int) -> list[Row]:
     small = {**CLIENT, "x-portkey-api-key": fixture.small_key}
     large = {**CLIENT, "x-portkey-api-key": fixture.large_key}
     routed = {**small, "x-portkey-virtual-key": fixture.provider_slug}
@@ -69,7 +73,7 @@ def gateway_rows(fixture, gateway: str, args, workers: list[int]) -> list[Row]:
             if hits == 4:
                 break
         row = Row(label, check=check(gateway + path, headers, want=want))
-        rows.append(load(row, gateway + path, headers, args, workers))
+        rows.append(load(row, gateway + path, headers, args, workers, server=server))
     return rows
 
 
@@ -161,12 +165,29 @@ def main() -> None:
             args,
             [],
             extra=(1,),
+            server=provider.pid,
         )
         alone.peak_rss_mb = processes.peak_rss_mb([provider.pid])
+        hello, hello_url = processes.serve(
+            [*processes.GATEWAY_COMMAND, "--app", "benchmarks.hello:wsgi"],
+            env=env,
+            logs=work,
+            name="floor",
+        )
+        with hello:
+            floor = load(
+                Row("0 floor: hello-world, same server"),
+                hello_url + "/",
+                CLIENT,
+                args,
+                processes.children(hello.pid),
+                extra=(1,),
+                server=hello.pid,
+            )
         gateway, gateway_url = processes.gateway(env=env, logs=work, name="cached")
         with gateway:
             workers = processes.children(gateway.pid)
-            rows = gateway_rows(fixture, gateway_url, args, workers)
+            rows = gateway_rows(fixture, gateway_url, args, workers, gateway.pid)
             slow = slow_providers(gateway_url, args, work, figures)
         uncached_env = {**env, "GATEWAY_MODELS_CACHE_TTL": "0"}
         gateway, gateway_url = processes.gateway(env=uncached_env, logs=work, name="uncached")
@@ -187,11 +208,12 @@ def main() -> None:
                 args,
                 processes.children(gateway.pid),
                 extra=(1,),
+                server=gateway.pid,
             )
     scale_lines = auth_and_sync(args, work, figures)
 
     print()
-    print(report.table([alone, *rows, uncached]))
+    print(report.table([floor, alone, *rows, uncached], floor=floor))
     print("\nAdded latency of the gateway, route 4 against route 1:")
     print(report.added_latency(alone.results, uncached.results))
     print("\nListing across 10 virtual keys whose providers answer in 200 ms:")

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 
 
 def environment(*, database_url: str, cache_url: str, provider_hosts: list[str]) -> dict:
-    """Settings for this process and the gunicorn it starts (fresh secrets, plain HTTP)."""
+    """Settings for this process and the gateway it starts (fresh secrets, plain HTTP)."""
     env = {
         "SECRET_KEY": secrets.token_urlsafe(50),
         "GATEWAY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),

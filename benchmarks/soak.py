@@ -1,6 +1,6 @@
 """Soak: two gateways on PostgreSQL + Redis under wrk for a minute; zero errors, flat memory.
 
-python benchmarks/soak.py [--duration 60] [--connections 32]   (127.0.0.1 only; needs wrk)
+python -m benchmarks.soak [--duration 60] [--connections 32]   (127.0.0.1 only; needs wrk)
 Exits non-zero when any request failed or a worker's memory grew more than --max-growth percent
 between the 10 s mark and the end.
 """
@@ -13,9 +13,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 import redis
@@ -176,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=60, help="seconds (at least 15)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per gateway")
+    parser.add_argument("--workers", type=int, default=2, help="server workers per gateway")
     parser.add_argument(
         "--sample-every", type=float, default=5.0, help="seconds between RSS samples"
     )

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "models_api.api.middleware.GatewayHeadersMiddleware",
+    "models_api.api.limits.RequestLimitsMiddleware",
     "models_api.text.ControlCharactersMiddleware",  # a NUL in a query parameter: 400, any route
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "models_api.api.compression.GZipMiddleware",  # Django's, but never on event streams

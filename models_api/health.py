@@ -2,27 +2,53 @@
 
 import hmac
 import logging
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from keys.authentication import bearer_token
 from models_api import metrics
-from models_api.errors import AuthenticationError, json_response
+from models_api.errors import AuthenticationError, InvalidRequest, json_response
 
 log = logging.getLogger(__name__)
+ALLOW = "GET, HEAD, OPTIONS"
 
 
-@require_GET
+def read_only(view):
+    """GET and HEAD run the view (the server drops HEAD's body); OPTIONS names them; any
+    other method is a JSON 405. No CSRF check: these endpoints change nothing and take no
+    cookie, and a probe or a scraper must never get Django's HTML CSRF page."""
+
+    @csrf_exempt
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        if request.method == "OPTIONS":
+            return HttpResponse(headers={"Allow": ALLOW, "Content-Length": "0"})
+        return json_response(
+            InvalidRequest(
+                f"{request.path} answers GET and HEAD, not {request.method[:20]}.",
+                status=405,
+                code="method_not_allowed",
+                headers={"Allow": ALLOW},
+            )
+        )
+
+    return checked
+
+
+@read_only
 def liveness(request):
     return JsonResponse({"status": "ok"})
 
 
-@require_GET
+@read_only
 def readiness(request):
     checks = {}
     try:
@@ -44,7 +70,7 @@ def readiness(request):
     )
 
 
-@require_GET
+@read_only
 def metrics_view(request):
     """The samples, for a scraper presenting GATEWAY_METRICS_TOKEN when one is set."""
     token = settings.GATEWAY_METRICS_TOKEN

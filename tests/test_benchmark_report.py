@@ -50,3 +50,16 @@ def test_added_latency_is_signed():
     text = added_latency([result(64, 1, 15.0, 600.0)], [result(64, 1, 90.0, 200.0)])
     assert "p50 +75.00 ms" in text
     assert "p99 -400.00 ms" in text
+
+
+def test_the_table_shows_cpu_per_request_and_its_ratio_to_the_floor():
+    from benchmarks.report import table
+
+    floor = Row("0 floor: hello-world, same server", [result(16, 40000, 0.3, 3)], cpu_us=[40.0])
+    alone = Row("1 fake provider alone", [result(16, 4000, 3, 14)], cpu_us=[200.0])
+    route = Row("2 catalog, 40 entries", [result(16, 5000, 3, 10)], 90, "HIT", [300.0])
+    printed = table([floor, alone, route], floor=floor).splitlines()
+    assert "CPU us x floor" in " ".join(printed[0].split())
+    assert printed[2].split()[-1] == "40"  # the floor has no ratio to itself
+    assert printed[3].split()[-1] == "200"  # nor the fake provider, another server
+    assert printed[4].split()[-4:] == ["300", "7.5x", "90", "HIT"]

@@ -1,4 +1,4 @@
-"""Two gateway processes: one (gunicorn, its own database) is the other's control plane."""
+"""Two gateway processes: one (its own server and database) is the other's control plane."""
 
 import pytest
 

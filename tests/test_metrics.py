@@ -1,4 +1,4 @@
-"""/metrics: request, cache and upstream series, and gunicorn's multiprocess mode."""
+"""/metrics: request, cache and upstream series, and the server's multiprocess mode."""
 
 import contextlib
 import subprocess
@@ -78,7 +78,7 @@ def test_metrics_endpoint_is_prometheus_text(client):
 
 
 def test_multiprocess_mode_sums_every_worker(tmp_path, monkeypatch, client):
-    """Two processes (as two gunicorn workers) write samples; /metrics reports their sum."""
+    """Two processes (as two server workers) write samples; /metrics reports their sum."""
     worker = (
         "from models_api import metrics; "
         "metrics.request_observe('models-list', 200, 0.002); "

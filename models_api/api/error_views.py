@@ -1,6 +1,13 @@
-"""Django-level 404 and 500 handlers, so errors outside DRF views are OpenAI JSON too."""
+"""Django-level 400, 404 and 500 handlers, so errors outside DRF views are OpenAI JSON too.
+
+The admin console is the exception: its 404 is Django's HTML page, for the person in the browser.
+"""
+
+from django.views import defaults
 
 from models_api.errors import NotFound, bad_request, internal_error, json_response
+
+ADMIN_PREFIX = "/admin/"
 
 
 def bad_request_view(request, exception=None):
@@ -9,6 +16,8 @@ def bad_request_view(request, exception=None):
 
 
 def not_found(request, exception=None):
+    if request.path.startswith(ADMIN_PREFIX):
+        return defaults.page_not_found(request, exception)
     return json_response(
         NotFound(f"No route for {request.method} {request.path[:200]}.", code="unknown_url")
     )

@@ -1,4 +1,4 @@
-"""Processes a scale test starts on 127.0.0.1: gunicorn gateways and management commands."""
+"""Processes a scale test starts on 127.0.0.1: gateways under their server, management commands."""
 
 import contextlib
 import os
@@ -82,8 +82,12 @@ class Child:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
 
+    def signal_pid(self, pid: int, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
     def stop(self, *, seconds: float = 5.0) -> None:
-        """SIGINT (gunicorn's quick shutdown), then SIGKILL for anything left in the group."""
+        """SIGINT to the group (the server stops its workers), then SIGKILL for what is left."""
         if self.popen.poll() is None:
             self.signal_group(signal.SIGINT)
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -115,28 +119,24 @@ class Child:
 
 
 class Gateway(Child):
-    """gunicorn with the repo's production config, on a port the kernel picks (no race)."""
+    """The gateway under its production server, on a port the kernel picks (no race)."""
 
-    def __init__(self, *, env: dict, log: Path, workers: int = 1, threads: int = 4):
-        command = [str(BIN / "gunicorn"), "--bind", f"{HOST}:0"]
-        if (ROOT / "gunicorn.conf.py").exists():
-            command += ["--config", "gunicorn.conf.py"]
-        else:
-            command += ["gateway_project.wsgi", "-k", "gthread"]
-            command += ["--workers", str(workers), "--threads", str(threads)]
+    def __init__(self, *, env: dict, log: Path, workers: int = 1, threads: int = 4, app: str = ""):
+        command = [sys.executable, "-m", "gateway_project.server", "--host", HOST, "--port", "0"]
+        command += ["--app", app] if app else []
         env = {**env, "WEB_CONCURRENCY": str(workers), "GATEWAY_THREADS": str(threads)}
         super().__init__(command, env=env, log=log)
         self.url = ""
 
     def wait_ready(self, *, seconds: float = 30) -> "Gateway":
-        port = wait_for(self._port, seconds=seconds, what=f"gunicorn listening ({self.log})")
+        port = wait_for(self._port, seconds=seconds, what=f"gateway listening ({self.log})")
         self.url = f"http://{HOST}:{port}"
         wait_for(self._healthy, seconds=seconds, what=f"{self.url}/healthz", interval=0.05)
         return self
 
     def _port(self) -> int | None:
         if self.popen.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{self.output()[-3000:]}")
+            raise RuntimeError(f"gateway exited early:\n{self.output()[-3000:]}")
         found = LISTENING.search(self.log.read_bytes())
         return int(found.group(1)) if found else None
 

@@ -70,8 +70,8 @@ class Stack:
 
     def gateways(self, count: int, *, workers: int = 1, threads: int = 4) -> list[Gateway]:
         started = []
-        for n in range(count):
-            log = self.workdir / f"gateway-{n}.log"
+        for _ in range(count):
+            log = self.workdir / f"gateway-{len(self.children)}.log"  # unique per process
             started.append(Gateway(env=self.env, log=log, workers=workers, threads=threads))
             self.children.append(started[-1])
         return [gateway.wait_ready() for gateway in started]  # they boot in parallel
