@@ -2,13 +2,14 @@
 
     python -m benchmarks.inference [--calls 2000] [--streams 500]
 
-The fake runs in its own process, the gateway under Granian WSGI (the production server) on a
-temporary SQLite database. Figures: non-streamed chat p50 added over calling the fake
-directly at 1 connection (target < 1 ms) and req/s at 16 connections beside the direct
-figure; time to the first streamed byte added at p50 (target < 2 ms); `--streams`
-concurrent streams of 50 chunks over 10 s, all complete with every chunk in order, while
-/v1/models from cache keeps its p99 (target < 50 ms), and the server's peak memory (target
-< 300 MB). Run it under `flock /tmp/bench.lock`: on a shared machine the figures are noisy.
+The fake runs in its own process, the gateway under its production server (Granian WSGI,
+gateway_project.server, started by benchmarks.processes) on a temporary SQLite database.
+Figures: non-streamed chat p50 added over calling the fake directly at 1 connection (target
+< 1 ms) and req/s at 16 connections beside the direct figure; time to the first streamed
+byte added at p50 (target < 2 ms); `--streams` concurrent streams of 50 chunks over 10 s,
+all complete with every chunk in order, while /v1/models from cache keeps its p99 (target
+< 50 ms), and the server's peak memory (target < 300 MB). Run it under
+`flock /tmp/bench.lock`: on a shared machine the figures are noisy.
 """
 
 import argparse
@@ -38,18 +39,6 @@ def start_fake(logs: Path) -> tuple[processes.Process, str]:
     return fake, url
 
 
-def start_granian(env: dict, logs: Path, *, workers: int, threads: int):
-    port = processes.free_port()
-    granian = str(Path(sys.executable).parent / "granian")
-    command = [granian, "--interface", "wsgi", "--workers", str(workers)]
-    command += ["--blocking-threads", str(threads), "--backpressure", str(threads)]
-    command += ["--host", processes.HOST, "--port", str(port), "gateway_project.wsgi:application"]
-    server = processes.Process(command, processes.child_env(env), logs / "granian.log")
-    url = f"http://{processes.HOST}:{port}"
-    server.wait_http(url + "/healthz", seconds=60)
-    return server, url
-
-
 def fixture(fake_url: str) -> tuple[str, str]:
     """A virtual key on the fake with its catalog synced, and a key for it: (key, slug)."""
     from django.core.management import call_command
@@ -75,7 +64,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--streams", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=320, help="Granian blocking threads")
+    parser.add_argument("--threads", type=int, default=512, help="GATEWAY_THREADS")
     args = parser.parse_args()
     started = time.monotonic()
     logs = Path(tempfile.mkdtemp(prefix="gateway-inference-"))
@@ -88,7 +77,9 @@ def main() -> None:
     fake, fake_url = start_fake(logs)
     with fake:
         key, slug = fixture(fake_url)
-        server, url = start_granian(env, logs, workers=args.workers, threads=args.threads)
+        server_env = {**env, "WEB_CONCURRENCY": str(args.workers),
+                      "GATEWAY_THREADS": str(args.threads)}  # fmt: skip
+        server, url = processes.gateway(env=server_env, logs=logs, name="inference")
         with server:
             workers = processes.children(server.pid) or [server.pid]
             lines = run(args, logs, fake_url, url, key, slug, workers)

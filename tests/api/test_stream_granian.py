@@ -3,23 +3,14 @@ leaves closes the provider's connection within a second."""
 
 import json
 import socket
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.fakes.openai import FakeOpenAI
-from tests.scale.cluster import Child, base_env, http, manage, wait_for
+from tests.scale.cluster import Gateway, base_env, manage, wait_for
 
 PROVIDER_KEY = "sk-fake-granian"
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +21,8 @@ def provider():
 
 @pytest.fixture(scope="module")
 def gateway(provider, tmp_path_factory):
-    """Granian serving the gateway on a fresh SQLite database; (base URL, gateway key)."""
+    """The production server (gateway_project.server: Granian WSGI) on a fresh SQLite
+    database; (base URL, gateway key)."""
     folder = tmp_path_factory.mktemp("granian")
     env = base_env(
         DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
@@ -44,22 +36,10 @@ def gateway(provider, tmp_path_factory):
     assert created.returncode == 0, created.stderr
     made = manage(env, "create_api_key", "--name", "granian", "--all")
     key = next(word for word in made.stdout.split() if word.startswith("gwk_"))
-    port = _free_port()
-    command = [str(BIN / "granian"), "--interface", "wsgi", "--workers", "1"]
-    command += ["--blocking-threads", "8", "--host", "127.0.0.1", "--port", str(port)]
-    server = Child([*command, "gateway_project.wsgi:application"], env=env,
-                   log=folder / "granian.log")  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy():
-        try:
-            return http().get(url + "/healthz", timeout=1).status_code == 200
-        except OSError:
-            return False
-
+    server = Gateway(env=env, log=folder / "server.log", workers=1, threads=8)
     try:
-        wait_for(healthy, seconds=30, what="granian serving /healthz", interval=0.1)
-        yield url, key
+        server.wait_ready(seconds=60)
+        yield server.url, key
     finally:
         server.stop()
 
