@@ -16,10 +16,10 @@ def auth_cost_us(raw_key: str, *, rounds: int = 10, iterations: int = 200) -> tu
     """
     from django.core.cache import cache
 
-    from keys.lookup import api_key_find, cache_key
-    from keys.models import digest
+    from keys.crypto import secret_digest
+    from keys.lookup import api_key_cache_key, api_key_find
 
-    snapshot = cache_key(digest(raw_key))
+    snapshot = api_key_cache_key(secret_digest(raw_key))
     cold_rounds, warm_rounds = [], []
     for _ in range(rounds):
         cold, warm = [], []

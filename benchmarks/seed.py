@@ -47,7 +47,8 @@ class Fixture:
 
 
 def table_fixture(*, provider_url: str) -> Fixture:
-    from keys.models import ApiKey, VirtualKey
+    from keys.models import VirtualKey
+    from keys.services import api_key_create
 
     fast = _virtual_key("bench-fast", provider_url)
     small = _virtual_key("bench-40", provider_url)
@@ -57,10 +58,8 @@ def table_fixture(*, provider_url: str) -> Fixture:
         virtual_key = _virtual_key(f"bench-10k-{n}", provider_url)
         catalog_entries(virtual_key, 2_000)
         large.append(virtual_key)
-    small_key, small_raw = ApiKey.objects.create_key(name="bench small")
-    small_key.virtual_keys.set([fast, small])
-    large_key, large_raw = ApiKey.objects.create_key(name="bench large")
-    large_key.virtual_keys.set(large)
+    _, small_raw = api_key_create(name="bench small", virtual_key_slugs=[fast.slug, small.slug])
+    _, large_raw = api_key_create(name="bench large", virtual_key_slugs=[v.slug for v in large])
     assert VirtualKey.objects.count() == 7
     return Fixture(small_raw, large_raw, fast.slug, f"@{small.slug}/model-00007")
 
@@ -109,10 +108,9 @@ def virtual_keys(prefix: str, count: int, provider_url: str) -> list:
 
 
 def api_key_scoped(virtual_keys_: list) -> str:
-    from keys.models import ApiKey
+    from keys.services import api_key_create
 
-    api_key, raw = ApiKey.objects.create_key(name="bench scoped")
-    api_key.virtual_keys.set(virtual_keys_)
+    _, raw = api_key_create(name="bench scoped", virtual_key_slugs=[v.slug for v in virtual_keys_])
     return raw
 
 

@@ -12,8 +12,10 @@ from models_api.api.embeddings_route import EmbeddingsView
 
 urlpatterns = [
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    path("v1/models", views.ModelsView.as_view(), name="models-list"),
-    re_path(r"^v1/models/(?P<model_id>.+)$", views.ModelView.as_view(), name="models-detail"),
+    path("v1/models", views.ModelListView.as_view(), name="models-list"),
+    re_path(
+        r"^v1/models/(?P<model_id>.+)$", views.ModelRetrieveView.as_view(), name="models-detail"
+    ),
     path("v1/chat/completions", ChatCompletionsView.as_view(), name="chat-completions"),
     path("v1/completions", CompletionsView.as_view(), name="completions"),
     path("v1/embeddings", EmbeddingsView.as_view(), name="embeddings"),

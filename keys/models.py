@@ -1,8 +1,7 @@
 """Gateway API keys (stored as digests) and virtual keys (encrypted provider credentials)."""
 
-import hashlib
+import re
 import secrets
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -12,14 +11,14 @@ from django.utils.text import slugify
 
 from keys import crypto
 from models_api.outbound import egress
+from models_api.providers import provider_names, validate_target_options
 from models_api.text import has_control
 
 KEY_PREFIX = "gwk_"
 DISPLAY_PREFIX_LENGTH = 12
-
-
-def digest(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode("utf-8", "surrogatepass")).hexdigest()
+SLUG_MAX_LENGTH = 100
+# A virtual key's slug, as headers and queries must spell it: SlugField's characters and length.
+VIRTUAL_KEY_SLUG = re.compile(rf"[-A-Za-z0-9_]{{1,{SLUG_MAX_LENGTH}}}")
 
 
 def new_raw_key() -> str:
@@ -27,20 +26,7 @@ def new_raw_key() -> str:
 
 
 def provider_choices():
-    from models_api.providers import provider_names
-
     return [(name, name) for name in provider_names()]
-
-
-class ApiKeyManager(models.Manager):
-    def create_key(self, *, name: str, expires_in_days: int | None = None, **fields):
-        """Create a key; returns (ApiKey, raw key). The raw key is never stored."""
-        if expires_in_days is not None:
-            fields["expires_at"] = timezone.now() + timedelta(days=expires_in_days)
-        api_key = self.model(name=name, **fields)
-        raw = api_key.assign_new_key()
-        api_key.save(force_insert=True)
-        return api_key, raw
 
 
 class ApiKey(models.Model):
@@ -66,8 +52,6 @@ class ApiKey(models.Model):
     rate_limit_per_minute = models.PositiveIntegerField(
         null=True, blank=True, help_text="Requests per minute; empty: unlimited."
     )
-
-    objects = ApiKeyManager()
 
     class Meta:
         verbose_name = "API key"
@@ -98,7 +82,7 @@ class ApiKey(models.Model):
     def assign_new_key(self) -> str:
         """Give this unsaved key a fresh secret; returns the raw key, which is never stored."""
         raw = new_raw_key()
-        self.prefix, self.digest = raw[:DISPLAY_PREFIX_LENGTH], digest(raw)
+        self.prefix, self.digest = raw[:DISPLAY_PREFIX_LENGTH], crypto.secret_digest(raw)
         return raw
 
     def revoke(self):
@@ -111,7 +95,7 @@ class VirtualKey(models.Model):
     """A provider credential stored encrypted, with that provider's settings."""
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True, blank=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, blank=True)
     provider = models.CharField(max_length=40, choices=provider_choices, db_index=True)
     credential_encrypted = models.TextField(blank=True, editable=False)
     credential_last4 = models.CharField(max_length=4, blank=True, editable=False)
@@ -179,8 +163,6 @@ class VirtualKey(models.Model):
 
 def _provider_errors(provider: str, base_url: str, options: dict) -> dict[str, list[str]]:
     """The provider registry's own checks of its settings (required options, formats)."""
-    from models_api.providers import provider_names, validate_target_options
-
     if provider not in provider_names():
         return {}  # reported by the field's choices
     messages = validate_target_options(provider, options, base_url=base_url)

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from keys.models import ApiKey, VirtualKey, digest
+from keys import crypto
+from keys.models import ApiKey, VirtualKey
 
 
 @transaction.atomic
@@ -63,7 +64,7 @@ def api_key_find_one(*, prefix_or_name: str) -> ApiKey:
     reference = prefix_or_name.strip().rstrip("…")
     matches = list(
         ApiKey.objects.filter(
-            Q(prefix=reference) | Q(name=reference) | Q(digest=digest(reference))
+            Q(prefix=reference) | Q(name=reference) | Q(digest=crypto.secret_digest(reference))
         ).order_by("created_at")
     )
     active = [k for k in matches if k.is_active]
@@ -135,8 +136,6 @@ def credentials_rotate() -> int:
     All in one transaction: if any credential cannot be decrypted, nothing is changed, so no
     credential is lost. Returns how many were re-encrypted.
     """
-    from keys import crypto
-
     with transaction.atomic():
         virtual_keys = list(VirtualKey.objects.select_for_update().exclude(credential_encrypted=""))
         for virtual_key in virtual_keys:

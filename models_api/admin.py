@@ -2,13 +2,11 @@
 
 from django import forms
 from django.contrib import admin
-from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from models_api.catalog.metadata import metadata_for
 from models_api.catalog.runs import sync_runs_interrupted_close
 from models_api.catalog.values import LIST_FIELDS, MAX_INT, METADATA_FIELDS, metadata_clean, tags
-from models_api.dashboard import dashboard_view
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
 from models_api.usage import admin as usage_admin  # noqa: F401  (registers UsageAdmin)
 
@@ -158,8 +156,18 @@ class CatalogEntryAdmin(admin.ModelAdmin):
         return _values_table(entry.synced)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by commands and syncs: the admin only reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ModelMetadata)
-class ModelMetadataAdmin(admin.ModelAdmin):
+class ModelMetadataAdmin(ReadOnlyAdmin):
     """Read-only: rows come from `manage.py import_model_metadata`."""
 
     list_display = ["model_id", "provider", "source", "updated_at"]
@@ -168,19 +176,13 @@ class ModelMetadataAdmin(admin.ModelAdmin):
     readonly_fields = ["model_id", "provider", "source", "metadata", "updated_at"]
     exclude = ["values"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="values")
     def metadata(self, row):
         return _values_table(row.values)
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     """Read-only record of each sync, with every virtual key's counts or error."""
 
     list_display = [
@@ -198,24 +200,6 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_filter = ["status", "dry_run"]
     readonly_fields = [*list_display, "finished_at", "forced", "per_key", "error"]
     exclude = ["results"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        # The gateway dashboard lives here so it is part of the admin site (login, namespace).
-        dashboard = path(
-            "dashboard/",
-            self.admin_site.admin_view(self.dashboard_view),
-            name="gateway_dashboard",
-        )
-        return [dashboard, *super().get_urls()]
-
-    def dashboard_view(self, request):
-        return dashboard_view(request, admin_site=self.admin_site)
 
     def changelist_view(self, request, extra_context=None):
         sync_runs_interrupted_close()  # a killed sync reads as interrupted, not running

@@ -24,10 +24,6 @@ def cache_key(*parts: Any) -> str:
     return "models:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest() if secret else ""
-
-
 def _lock_for(key: str) -> threading.Lock:
     with _locks_guard:
         lock = _locks.get(key)

@@ -151,7 +151,7 @@ def request_counts() -> RequestCounts:
 
 
 def dashboard_view(request, *, admin_site):
-    """The page itself; wired by SyncRunAdmin.get_urls so it sits inside the admin site."""
+    """The page itself, which gateway_project.admin.GatewayAdminSite serves to staff."""
     if not request.user.has_perms(REQUIRED_PERMISSIONS):
         raise PermissionDenied
     context = {

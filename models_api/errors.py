@@ -1,6 +1,7 @@
 """The gateway's error hierarchy and the one handler that renders every error as OpenAI JSON."""
 
 import logging
+from collections.abc import Iterable
 
 from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, JsonResponse
@@ -131,7 +132,12 @@ def bad_request(exc: Exception | None = None) -> GatewayError:
     return InvalidRequest("The request is malformed and was refused.", code="bad_request")
 
 
-def json_response(error: GatewayError) -> JsonResponse:
+def unknown_provider_message(name: str, valid: Iterable[str]) -> str:
+    """The one wording for a provider name the registry does not know: it lists the valid ones."""
+    return f"Unknown provider {name[:60]!r}. Valid providers: {', '.join(valid)}."
+
+
+def error_response(error: GatewayError) -> JsonResponse:
     """The error as a plain Django response, for views and handlers outside DRF."""
     return JsonResponse(error.body(), status=error.status, headers=error.headers)
 

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from keys.authentication import bearer_token
 from models_api import metrics
-from models_api.errors import AuthenticationError, InvalidRequest, json_response
+from models_api.errors import AuthenticationError, InvalidRequest, error_response
 
 log = logging.getLogger(__name__)
 ALLOW = "GET, HEAD, OPTIONS"
@@ -31,7 +31,7 @@ def read_only(view):
             return view(request, *args, **kwargs)
         if request.method == "OPTIONS":
             return HttpResponse(headers={"Allow": ALLOW, "Content-Length": "0"})
-        return json_response(
+        return error_response(
             InvalidRequest(
                 f"{request.path} answers GET and HEAD, not {request.method[:20]}.",
                 status=405,
@@ -77,7 +77,7 @@ def metrics_view(request):
     presented = bearer_token(request) or ""
     # compare_digest on bytes: constant time whatever the length, and no error on non-ASCII.
     if token and not hmac.compare_digest(presented.encode(), token.encode()):
-        return json_response(
+        return error_response(
             AuthenticationError(
                 "GET /metrics needs the metrics token (GATEWAY_METRICS_TOKEN) as "
                 "Authorization: Bearer <token>.",

@@ -7,7 +7,7 @@ an id or a search either. Every such value is checked here, by one rule.
 
 import re
 
-from models_api.errors import InvalidRequest, json_response
+from models_api.errors import InvalidRequest, error_response
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # C0, DEL, C1, lone surrogates
 
@@ -46,7 +46,7 @@ class ControlCharactersMiddleware:
         if "%" in query or not query.isprintable():
             error = _query_error(request)
             if error is not None:
-                return json_response(error)
+                return error_response(error)
         return self.get_response(request)
 
 

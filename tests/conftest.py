@@ -1,6 +1,7 @@
 """Fixtures shared by the test modules."""
 
 import pytest
+import responses
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
@@ -29,3 +30,18 @@ def usage_written_at_once(monkeypatch):
 
     monkeypatch.setattr(recorder, "_recorder", recorder.Recorder(synchronous=True))
     monkeypatch.setattr(recorder, "_recorder_pid", os.getpid())
+
+
+@pytest.fixture
+def mocked():
+    """A strict `responses` mock: every registered URL must be called, nothing else may be."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """Retries record their waits here instead of sleeping."""
+    waits: list[float] = []
+    monkeypatch.setattr("models_api.outbound.http.sleep", waits.append)
+    return waits

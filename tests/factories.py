@@ -3,6 +3,7 @@
 import factory
 
 from keys.models import ApiKey, VirtualKey
+from keys.services import api_key_create
 
 
 class VirtualKeyFactory(factory.django.DjangoModelFactory):
@@ -21,14 +22,25 @@ class VirtualKeyFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-def make_api_key(**fields) -> tuple[ApiKey, str]:
-    """An ApiKey and its raw value; scope defaults to every virtual key."""
-    virtual_keys = fields.pop("virtual_keys", None)
+def make_api_key(
+    *, virtual_keys=None, all_virtual_keys=None, expires_at=None, **fields
+) -> tuple[ApiKey, str]:
+    """An ApiKey from keys.services.api_key_create, and its raw value.
+
+    The scope defaults to every virtual key, or exactly `virtual_keys`. `expires_at` may be
+    in the past (the service takes only a positive `expires_in_days`); it is set afterwards.
+    """
     fields.setdefault("name", "test key")
-    fields.setdefault("all_virtual_keys", virtual_keys is None)
-    api_key, raw = ApiKey.objects.create_key(**fields)
-    if virtual_keys:
-        api_key.virtual_keys.set(virtual_keys)
+    if all_virtual_keys is None:
+        all_virtual_keys = virtual_keys is None
+    api_key, raw = api_key_create(
+        all_virtual_keys=all_virtual_keys,
+        virtual_key_slugs=[virtual_key.slug for virtual_key in virtual_keys or ()],
+        **fields,
+    )
+    if expires_at is not None:
+        api_key.expires_at = expires_at
+        api_key.save(update_fields=["expires_at"])
     return api_key, raw
 
 

@@ -11,11 +11,11 @@ always made from this gateway's own virtual keys and catalog, which hold the cre
 from dataclasses import dataclass
 
 from keys.access import Access
-from keys.models import VirtualKey
+from keys.models import VIRTUAL_KEY_SLUG, VirtualKey
 from keys.targets import target_for_virtual_key
 from models_api.api.catalog_route import catalog_callable_cached
 from models_api.api.provider_route import route_target_and_key, virtual_key_for_use
-from models_api.api.routing import SLUG, Route
+from models_api.api.routing import Route
 from models_api.catalog.query import model_not_found
 from models_api.errors import InvalidRequest, NotFound, PermissionDenied
 from models_api.providers.base import Target
@@ -70,7 +70,7 @@ def call_target(*, access: Access, route: Route, model: str) -> CallTarget:
 def _virtual_key_of(access: Access, model: str) -> VirtualKey:
     """A catalog id names its virtual key: 400 malformed, 404 unknown, 403 out of scope."""
     slug, slash, rest = model[1:].partition("/")
-    if not slash or not rest or not SLUG.match(slug):
+    if not slash or not rest or not VIRTUAL_KEY_SLUG.fullmatch(slug):
         raise InvalidRequest(
             f"Model {model[:200]!r} is not a catalog id; they look like @<virtual-key>/<model>.",
             param="model",

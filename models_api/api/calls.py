@@ -16,18 +16,16 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponse
-from rest_framework.views import APIView
 
 from keys.access import access_resolve
 from keys.models import ApiKey
-from models_api.api import services
 from models_api.api.adapters import Adapter, adapter_for
 from models_api.api.body import read_json_body
 from models_api.api.call_target import CallTarget, call_target
 from models_api.api.relay import StreamOutcome, event_stream_response
 from models_api.api.rendering import json_response
-from models_api.api.routing import route_read
-from models_api.api.views import ApiKeyUnlessOpenMode
+from models_api.api.routing import Route
+from models_api.api.views import RoutedView
 from models_api.errors import BadGateway, GatewayError
 from models_api.outbound import http
 from models_api.outbound.streaming import post_stream
@@ -65,19 +63,19 @@ class Call:
         )
 
 
-def model_call(request, *, capability: str) -> HttpResponse:
+def model_call(request, *, capability: str, route: Route) -> HttpResponse:
     """The response to a POST of `capability` ("chat", "completions" or "embeddings").
 
     Raises GatewayError before the provider answers (rendered as JSON by the handler); once
-    a stream has begun, an error is its last SSE event instead. Every call whose target was
-    chosen is recorded, failed ones with their status and no tokens; requests refused before
-    that (bad body, key, unknown model) are counted in the request metrics only.
+    a stream has begun, an error is its last SSE event instead. The caller got past
+    keys.permissions.GatewayKeyRequired: `request.auth` is None only in open mode. Every
+    call whose target was chosen is recorded, failed ones with their status and no tokens;
+    requests refused before that (bad body, key, unknown model) are counted in the request
+    metrics only.
     """
     started = monotonic()
     api_key: ApiKey | None = request.auth
     body = read_json_body(request)
-    route = route_read(request)
-    services.api_key_require(api_key=api_key, route=route)
     chosen = call_target(access=access_resolve(api_key=api_key), route=route, model=body.model)
     call = Call(
         capability=capability,
@@ -154,12 +152,11 @@ def _stream(
     return event_stream_response(chunks, headers=headers)
 
 
-class ModelCallView(APIView):
+class ModelCallView(RoutedView):
     """The thin view of one call route: the models routes' authentication, open-mode rule
     and throttle; the body is read by read_json_body, never by a DRF parser."""
 
-    permission_classes = [ApiKeyUnlessOpenMode]
     capability = ""
 
     def post(self, request):
-        return model_call(request, capability=self.capability)
+        return model_call(request, capability=self.capability, route=self.route())

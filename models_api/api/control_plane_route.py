@@ -6,9 +6,9 @@ from urllib.parse import quote
 from django.conf import settings
 
 from keys.access import Access
-from keys.models import ApiKey
+from keys.crypto import secret_digest
 from models_api.api.routing import Route
-from models_api.cache import cache_key, cached_fetch, secret_digest
+from models_api.cache import cache_key, cached_fetch
 from models_api.catalog.query import paging_parse
 from models_api.errors import BadGateway, NotFound
 from models_api.outbound import egress, http
@@ -43,7 +43,7 @@ def _get(path: str, *, route: Route, query: Mapping[str, str]) -> tuple[object, 
 
 
 def control_plane_list(
-    *, api_key: ApiKey | None, access: Access, route: Route, query: Mapping[str, str]
+    *, access: Access, route: Route, query: Mapping[str, str]
 ) -> tuple[object, dict]:
     """The control plane's list, less what this key's scope excludes.
 
@@ -73,9 +73,7 @@ def control_plane_list(
     }, headers
 
 
-def control_plane_retrieve(
-    *, api_key: ApiKey | None, access: Access, route: Route, model_id: str
-) -> tuple[object, dict]:
+def control_plane_retrieve(*, access: Access, route: Route, model_id: str) -> tuple[object, dict]:
     """One model from the control plane, 404 when this key's scope excludes it."""
     slugs = None if access.unrestricted else access.virtual_key_slugs()
     names_virtual_key = model_id.startswith("@") and "/" in model_id

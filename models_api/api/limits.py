@@ -5,7 +5,7 @@ a 64 KB target), and what it refuses gets a bare status line with no body. Any r
 parse that goes past these limits gets the JSON answer here instead.
 """
 
-from models_api.errors import InvalidRequest, json_response
+from models_api.errors import InvalidRequest, error_response
 
 MAX_TARGET_BYTES = 48 * 1024  # path and query string: below Granian's 64 KB, above any real use
 MAX_HEADER_BYTES = 64 * 1024  # names and values of every header together
@@ -60,5 +60,5 @@ class RequestLimitsMiddleware:
     def __call__(self, request):
         error = limit_exceeded(request.META)
         if error is not None:
-            return json_response(error)
+            return error_response(error)
         return self.get_response(request)

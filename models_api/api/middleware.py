@@ -1,12 +1,13 @@
 """Every request: the trace id and processing-time headers, and its Prometheus metrics.
 
-And the API's short way through: /v1/ requests skip the middleware that serves the admin.
+And the admin console's middleware, wrapped so that /v1/ requests pass it by (console_only).
 """
 
 import secrets
 import time
 
-from django.urls import resolve
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from models_api import metrics
 from models_api.api.routing import valid_trace_id
@@ -39,28 +40,30 @@ class GatewayHeadersMiddleware:
 
 
 API_PREFIX = "/v1/"
+VIEW_HOOKS = ("process_view", "process_exception", "process_template_response")
 
 
-class ApiRequestMiddleware:
-    """Sends /v1/ requests straight to their view, past the middleware listed after this one.
+def console_only(path: str) -> type:
+    """The middleware class at `path`, subclassed so that /v1/ requests pass straight by it.
 
-    Those (sessions, CSRF, the admin user, messages, django-axes) serve the admin console. An
-    API request authenticates by key and carries no cookie; running them for it cost about a
-    quarter of a cached /v1/models answer. The middleware above this one (security headers,
-    ALLOWED_HOSTS, gzip, metrics) runs for every request. What this does is what Django's own
-    handler would do next: resolve the URL (a miss raises Http404, which Django turns into
-    the JSON 404), call the view, and render a DRF response.
+    For the admin console's own middleware: an API request authenticates by key and carries
+    no cookie, so sessions, the admin user and messages are no use to it. As a subclass it
+    still meets the admin's checks that the middleware is installed. A middleware with view
+    hooks is refused, since the hooks would still run for /v1/.
     """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
+    base = import_string(path)
+    if any(hasattr(base, hook) for hook in VIEW_HOOKS):
+        raise ImproperlyConfigured(f"console_only({path!r}): its view hooks would run for /v1/.")
 
     def __call__(self, request):
-        if not request.path_info.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
-        match = resolve(request.path_info)
-        request.resolver_match = match
-        response = match.func(request, *match.args, **match.kwargs)
-        if callable(getattr(response, "render", None)):
-            response = response.render()  # DRF's Response is a SimpleTemplateResponse
-        return response
+        return base.__call__(self, request)
+
+    namespace = {"__call__": __call__, "__module__": __name__, "__doc__": f"{path}, off /v1/."}
+    return type(base.__name__, (base,), namespace)
+
+
+SessionMiddleware = console_only("django.contrib.sessions.middleware.SessionMiddleware")
+AuthenticationMiddleware = console_only("django.contrib.auth.middleware.AuthenticationMiddleware")
+MessageMiddleware = console_only("django.contrib.messages.middleware.MessageMiddleware")

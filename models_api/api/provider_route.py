@@ -6,12 +6,13 @@ from types import MappingProxyType
 from django.conf import settings
 
 from keys.access import Access
+from keys.crypto import secret_digest
 from keys.lookup import virtual_key_find
-from keys.models import ApiKey, VirtualKey
+from keys.models import VirtualKey
 from keys.targets import DESTINATION_OPTIONS, target_for_virtual_key
 from models_api.api.rendering import RenderedJSON
 from models_api.api.routing import OPTION_HEADERS, Route
-from models_api.cache import cache_key, cached_fetch, secret_digest
+from models_api.cache import cache_key, cached_fetch
 from models_api.errors import InvalidRequest, NotFound, PermissionDenied
 from models_api.providers import get_client
 from models_api.providers.base import Target
@@ -106,7 +107,7 @@ def _fetch(operation: str, target: Target, extra, fetch, route: Route):
 
 
 def provider_models_list(
-    *, api_key: ApiKey | None, access: Access, route: Route, query: Mapping[str, str]
+    *, access: Access, route: Route, query: Mapping[str, str]
 ) -> tuple[dict | RenderedJSON, dict]:
     """(body, headers) for GET /v1/models on a provider route."""
     target = route_target(access=access, route=route)
@@ -126,7 +127,7 @@ def provider_models_list(
 
 
 def provider_model_retrieve(
-    *, api_key: ApiKey | None, access: Access, route: Route, model_id: str
+    *, access: Access, route: Route, model_id: str
 ) -> tuple[RenderedJSON, dict]:
     """(body, headers) for GET /v1/models/{id} on a provider route."""
     target = route_target(access=access, route=route)

@@ -6,7 +6,6 @@ import orjson
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 # As Django's GZipMiddleware: a shorter body is not worth compressing.
@@ -69,23 +68,3 @@ class JSONRenderer(BaseRenderer):
         if isinstance(data, RenderedJSON):
             return bytes(data)
         return orjson.dumps(data)
-
-
-class JSONNegotiation(DefaultContentNegotiation):
-    """DRF's negotiation, minus its Accept parsing for what SDKs and curl send.
-
-    For no Accept, `*/*`, or exactly the first renderer's type (`application/json` for the
-    models routes), and no ?format=, DRF's rules pick the first renderer: found here without
-    parsing media types. Any other Accept goes through DRF's rules as before, 406 included.
-    """
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        accept = request.META.get("HTTP_ACCEPT", "*/*").strip()
-        first = renderers[0]
-        if (
-            accept in ("*/*", first.media_type)
-            and format_suffix is None
-            and "format" not in request.GET
-        ):
-            return first, first.media_type  # what DRF's rules give for these
-        return super().select_renderer(request, renderers, format_suffix)

@@ -9,14 +9,14 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from keys.authentication import bearer_token, presented_gateway_key
-from keys.models import KEY_PREFIX
-from models_api.errors import InvalidRequest
+from keys.models import KEY_PREFIX, VIRTUAL_KEY_SLUG
+from models_api.errors import InvalidRequest, unknown_provider_message
 from models_api.outbound.egress import is_trusted_host
+from models_api.providers import PROVIDERS, provider_names
 
 MAX_HEADER_LENGTH = 8192
 TRACE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 SAVED_CONFIG_ID = re.compile(r"^pc-[A-Za-z0-9_\-]+$")  # Portkey's saved-config ids
-SLUG = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
 # Portkey SDK option headers -> Target.options keys (the SDK sends x-portkey-<kebab-name>).
 OPTION_HEADERS = {
     "azure-resource-name": "azure_resource",
@@ -122,6 +122,11 @@ def _config(meta: Mapping[str, str]) -> dict:
     return config
 
 
+def _one_value(meta: Mapping[str, str], header: str) -> str:
+    """The header's value: one value, ASCII."""
+    return _single(header, _ascii(header, _header(meta, header)))
+
+
 def _pick(name: str, header_value: str, config_value: str) -> str:
     if header_value and config_value and header_value != config_value:
         raise InvalidRequest(
@@ -134,8 +139,6 @@ def _pick(name: str, header_value: str, config_value: str) -> str:
 def _provider_and_virtual_key(
     provider: str, virtual_key: str, *, provider_param: str, virtual_key_param: str
 ) -> tuple[str, str]:
-    from models_api.providers import PROVIDERS, provider_names
-
     if provider.startswith("@"):
         slug = provider[1:]
         if virtual_key and virtual_key != slug:
@@ -145,14 +148,14 @@ def _provider_and_virtual_key(
                 param=virtual_key_param,
             )
         provider, virtual_key, virtual_key_param = "", slug, provider_param
-    if virtual_key and not SLUG.match(virtual_key):
+    if virtual_key and not VIRTUAL_KEY_SLUG.fullmatch(virtual_key):
         raise InvalidRequest(
             "Virtual key slugs contain only letters, digits, '-' and '_'.",
             param=virtual_key_param,
         )
     if provider and provider not in PROVIDERS:
         raise InvalidRequest(
-            f"Unknown provider {provider[:60]!r}. Valid providers: {', '.join(provider_names())}.",
+            unknown_provider_message(provider, provider_names()),
             param=provider_param,
         )
     return provider, virtual_key
@@ -187,13 +190,8 @@ def route_read(request) -> Route:
     """Every x-portkey-* header the models routes use, validated; raises InvalidRequest."""
     meta = request.META  # once: on a DRF request every attribute read is a proxied lookup
     config = _config(meta)
-    provider_header = _single(
-        "x-portkey-provider", _ascii("x-portkey-provider", _header(meta, "x-portkey-provider"))
-    )
-    virtual_key_header = _single(
-        "x-portkey-virtual-key",
-        _ascii("x-portkey-virtual-key", _header(meta, "x-portkey-virtual-key")),
-    )
+    provider_header = _one_value(meta, "x-portkey-provider")
+    virtual_key_header = _one_value(meta, "x-portkey-virtual-key")
     provider, virtual_key = _provider_and_virtual_key(
         _pick("provider", provider_header, config.get("provider", "")),
         _pick("virtual-key", virtual_key_header, config.get("virtual_key", "")),

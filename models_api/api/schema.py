@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from keys.models import VIRTUAL_KEY_SLUG
 from models_api.api.routing import MAX_HEADER_LENGTH, OPTION_HEADERS
 from models_api.catalog.query import MAX_LIMIT, MAX_SEARCH_LENGTH, SORTS
 from models_api.providers import provider_names
@@ -72,7 +73,8 @@ def _header(name: str, description: str, **schema) -> OpenApiParameter:
     return OpenApiParameter(name, schema, OpenApiParameter.HEADER, description=description)
 
 
-_PROVIDER = r"^(@[A-Za-z0-9_\-]{1,100}|" + "|".join(map(re.escape, provider_names())) + ")$"
+_SLUG = VIRTUAL_KEY_SLUG.pattern
+_PROVIDER = rf"^(@{_SLUG}|" + "|".join(map(re.escape, provider_names())) + ")$"
 HEADERS = [
     _header(
         "x-portkey-provider",
@@ -80,7 +82,7 @@ HEADERS = [
         "or @<virtual-key-slug>.",
         pattern=_PROVIDER,
     ),
-    _header("x-portkey-virtual-key", "A virtual key's slug.", pattern=r"^[A-Za-z0-9_\-]{1,100}$"),
+    _header("x-portkey-virtual-key", "A virtual key's slug.", pattern=f"^{_SLUG}$"),
     _header(
         "x-portkey-config",
         "Inline JSON config with provider, virtual_key, api_key and custom_host.",

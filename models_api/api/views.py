@@ -1,26 +1,16 @@
 """Thin views: read the request, call a service, render."""
 
-from django.conf import settings
-from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
+from keys.permissions import GatewayKeyRequired
 from models_api.api import services
 from models_api.api.rendering import json_response
-from models_api.api.routing import route_read
+from models_api.api.routing import Route, route_read
 from models_api.api.schema import model_retrieve_schema, models_list_schema
 from models_api.errors import InvalidRequest
 
 MAX_QUERY_PARAMS = 100
 MAX_MODEL_ID_LENGTH = 512
-
-
-class ApiKeyUnlessOpenMode(BasePermission):
-    """Reject a request without a gateway key before reading its route, unless in open mode."""
-
-    def has_permission(self, request, view):
-        if request.auth is None and settings.GATEWAY_REQUIRE_API_KEY:
-            services.api_key_require(api_key=None)
-        return True
 
 
 def query_params(request) -> dict[str, str]:
@@ -44,23 +34,32 @@ def model_id_check(model_id: str) -> str:
     return model_id
 
 
-class ModelsView(APIView):
-    permission_classes = [ApiKeyUnlessOpenMode]
+class RoutedView(APIView):
+    """A view of a request routed by its x-portkey-* headers, read once into a Route."""
 
+    permission_classes = [GatewayKeyRequired]
+    _route: Route | None = None
+
+    def route(self) -> Route:
+        """This request's Route; GatewayKeyRequired asks for it first in open mode."""
+        if self._route is None:
+            self._route = route_read(self.request)
+        return self._route
+
+
+class ModelListView(RoutedView):
     @models_list_schema
     def get(self, request):
         body, headers = services.models_list(
-            api_key=request.auth, route=route_read(request), query=query_params(request)
+            api_key=request.auth, route=self.route(), query=query_params(request)
         )
         return json_response(request, body, headers=headers)
 
 
-class ModelView(APIView):
-    permission_classes = [ApiKeyUnlessOpenMode]
-
+class ModelRetrieveView(RoutedView):
     @model_retrieve_schema
     def get(self, request, model_id):
         body, headers = services.model_retrieve(
-            api_key=request.auth, route=route_read(request), model_id=model_id_check(model_id)
+            api_key=request.auth, route=self.route(), model_id=model_id_check(model_id)
         )
         return json_response(request, body, headers=headers)

@@ -1,8 +1,8 @@
 """Bulk inserts and upserts with executemany: no model instances, one statement per batch.
 
-Django's bulk_create prepares every field of every object through the ORM (about 200 us a
-row here); a first sync writes up to hundreds of thousands of rows, so rows are plain dicts
-adapted once per column type.
+Django's bulk_create prepares every field of every object through the ORM, slow per row
+(benchmarks/README.md); a first sync writes up to hundreds of thousands of rows, so rows
+are plain dicts adapted once per column type.
 """
 
 from collections.abc import Callable, Iterable, Sequence

@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 
 from keys.access import Access
+from keys.models import VIRTUAL_KEY_SLUG
 from models_api.catalog.items import entry_item, entry_rows
 from models_api.catalog.values import CAPABILITY_ALIASES, tags
-from models_api.errors import InvalidRequest, NotFound
+from models_api.errors import InvalidRequest, NotFound, unknown_provider_message
 from models_api.models import CatalogEntry
 from models_api.providers import provider_names
 from models_api.text import text_param
@@ -41,7 +42,6 @@ PARAMS = frozenset(
         "offset",
     }
 )
-SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 DIGITS = re.compile(r"^[0-9]{1,12}$")
 
 
@@ -144,9 +144,9 @@ def query_parse(*, params: Mapping[str, str]) -> Query:
     providers = _names(params, "provider")
     unknown = sorted(set(providers) - set(provider_names()))
     if unknown:
-        _bad("provider", f"Unknown provider {unknown[0]!r}. Valid: {', '.join(provider_names())}.")
+        _bad("provider", unknown_provider_message(unknown[0], provider_names()))
     slugs = _names(params, "virtual_key")
-    if not all(SLUG.match(slug) for slug in slugs):
+    if not all(VIRTUAL_KEY_SLUG.fullmatch(slug) for slug in slugs):
         _bad("virtual_key", "virtual_key takes virtual key slugs, separated by commas.")
     search = params.get("search", "").strip()
     if len(search) > MAX_SEARCH_LENGTH:

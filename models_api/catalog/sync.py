@@ -62,7 +62,7 @@ class KeyResult:
         return not self.error
 
 
-class Refused(Exception):
+class RemovalRefused(Exception):
     """The key's list would change in a way that needs a human (or `force`)."""
 
 
@@ -147,7 +147,7 @@ def _key_sync(
             _apply(virtual_key, listing, result, index=index, dry_run=dry_run, force=force)
         if not dry_run:
             catalog_changed()  # bulk writes send no signals
-    except (GatewayError, Refused) as exc:
+    except (GatewayError, RemovalRefused) as exc:
         result.error = scrub(str(exc), virtual_key_secrets(virtual_key))
     except IntegrityError:
         result.error = "Another sync changed this key's entries at the same time; run it again."
@@ -203,7 +203,7 @@ def _apply(virtual_key, models: Iterable[Model], result: KeyResult, *, index, dr
     gone = [model_id for model_id, state in existing.items() if state[0] and model_id not in seen]
     result.removed = len(gone)
     if listed_before and len(gone) * 2 > listed_before and not force:
-        raise Refused(
+        raise RemovalRefused(
             f"Refused: the provider's list would remove {len(gone)} of {listed_before} listed "
             "models (more than half); entries left as they were. Force the sync if intended."
         )

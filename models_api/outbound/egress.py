@@ -50,7 +50,7 @@ class Policy:
         return self.trust_all or is_public(address) or is_trusted_host(host, port)
 
 
-PROVIDERS = Policy("providers")
+PUBLIC = Policy("public")
 OPERATOR = Policy("operator", trust_all=True)
 
 

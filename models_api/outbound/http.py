@@ -37,14 +37,14 @@ def get_json(
     auth: Callable | None = None,
     secrets: Iterable[str] = (),
     deadline: float | None = None,
-    policy: egress.Policy = egress.PROVIDERS,
+    policy: egress.Policy = egress.PUBLIC,
 ) -> object:
     """GET `url` and return its decoded JSON body, or raise a GatewayError naming `provider`.
 
     `auth` is a requests auth callable (e.g. a SigV4 signer); `secrets` are extra values to
     scrub from messages, besides credential headers and query parameters. `deadline` (from
     new_deadline()) bounds this call with its retries; pass one deadline to every page.
-    `policy` says which addresses the call may reach: egress.PROVIDERS (public, or a host in
+    `policy` says which addresses the call may reach: egress.PUBLIC (public, or a host in
     GATEWAY_TRUSTED_CUSTOM_HOSTS) unless the URL comes from the operator's settings.
     Connect failures and 429/5xx answers are retried (MAX_RETRIES, within the deadline).
     """
@@ -84,7 +84,7 @@ def post_json(
     auth: Callable | None = None,
     secrets: Iterable[str] = (),
     deadline: float | None = None,
-    policy: egress.Policy = egress.PROVIDERS,
+    policy: egress.Policy = egress.PUBLIC,
     idle_timeout: float | None = None,
 ) -> object:
     """POST `body` (JSON bytes, sent exactly as given) and return the decoded JSON answer.

@@ -36,7 +36,7 @@ class NotConnected(Exception):
         self.error = error
 
 
-def session(policy: egress.Policy = egress.PROVIDERS) -> requests.Session:
+def session(policy: egress.Policy = egress.PUBLIC) -> requests.Session:
     """The process-wide pooled session for `policy`, created on first use.
 
     One pool per policy: a connection opened under a laxer policy is never reused by a call

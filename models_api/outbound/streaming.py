@@ -37,7 +37,7 @@ def post_stream(
     auth: Callable | None = None,
     secrets: Iterable[str] = (),
     deadline: float | None = None,
-    policy: egress.Policy = egress.PROVIDERS,
+    policy: egress.Policy = egress.PUBLIC,
     tick: float = TICK,
 ) -> "Stream":
     """POST `body` as given and return the Stream once the provider's status and head are in.

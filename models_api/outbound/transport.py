@@ -181,8 +181,8 @@ class _Watchdog:
 
     Closed budgets are not removed from the middle of the heap; whenever the thread wakes it
     drops the closed ones at the top, and it sleeps until the earliest budget still open. So
-    it wakes about once per timeout, not once per call (a wake-up per call took the GIL a
-    thousand times a second under load).
+    it wakes about once per timeout, not once per call: under load a wake-up per call would
+    take the GIL for each.
     """
 
     def __init__(self):

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from keys import crypto
-from keys.models import ApiKey, VirtualKey, digest
+from keys.models import ApiKey, VirtualKey
 from tests.factories import VirtualKeyFactory, make_api_key
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.keys.urls")]
@@ -164,7 +164,7 @@ def test_adding_a_key_generates_it_and_shows_it_once(admin_client):
     raws = set(RAW_KEY.findall(body))
     assert len(raws) == 1
     (raw,) = raws
-    assert digest(raw) == api_key.digest and raw.startswith(api_key.prefix)
+    assert crypto.secret_digest(raw) == api_key.digest and raw.startswith(api_key.prefix)
     assert "will not be shown again" in body and "Copy" in body
     assert "no-store" in first["Cache-Control"]
     assert api_key.model_patterns == ["gpt-4o*", "claude-*"]

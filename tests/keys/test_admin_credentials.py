@@ -96,7 +96,7 @@ def test_pages_that_list_or_name_virtual_keys_never_show_the_secret(admin, virtu
         f"/admin/keys/apikey/{api_key.pk}/change/",
         f"/admin/models_api/catalogentry/{entry.pk}/change/",
         "/admin/models_api/catalogentry/",
-        "/admin/models_api/syncrun/dashboard/",
+        "/admin/dashboard/",
     ]
     for url in urls:
         response = admin.get(url)

@@ -17,7 +17,10 @@ INVALID = (
     "Invalid gateway API key: it is unknown, revoked or expired. "
     "Pass a valid key in x-portkey-api-key or Authorization: Bearer."
 )
-MISSING = "Missing gateway API key: pass it in x-portkey-api-key or Authorization: Bearer."
+MISSING = (
+    "Missing gateway API key: pass it in the x-portkey-api-key header "
+    "or as Authorization: Bearer <key>."
+)
 
 
 def _error(message):

@@ -6,7 +6,8 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from keys.models import KEY_PREFIX, ApiKey, VirtualKey, digest
+from keys.crypto import secret_digest
+from keys.models import KEY_PREFIX, ApiKey, VirtualKey
 from tests.factories import VirtualKeyFactory, make_api_key
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_create_api_key_prints_the_key_alone_last():
     lines, err = run("create_api_key", "--name", "ci", "--all")
     raw = lines[-1]
     assert raw.startswith(KEY_PREFIX)
-    api_key = ApiKey.objects.get(digest=digest(raw))
+    api_key = ApiKey.objects.get(digest=secret_digest(raw))
     assert (api_key.name, api_key.all_virtual_keys, api_key.prefix) == ("ci", True, raw[:12])
     assert err == ""
 
@@ -48,7 +49,7 @@ def test_create_api_key_with_scope_patterns_expiry_and_limit():
         "--rate-limit",
         "60",
     )
-    api_key = ApiKey.objects.get(digest=digest(lines[-1]))
+    api_key = ApiKey.objects.get(digest=secret_digest(lines[-1]))
     assert set(api_key.virtual_keys.all()) == {first, second}
     assert not api_key.all_virtual_keys
     assert api_key.model_patterns == ["gpt-4o*", "claude-*"]
@@ -58,7 +59,7 @@ def test_create_api_key_with_scope_patterns_expiry_and_limit():
 
 def test_create_api_key_without_scope_warns_on_stderr():
     lines, err = run("create_api_key", "--name", "empty")
-    api_key = ApiKey.objects.get(digest=digest(lines[-1]))
+    api_key = ApiKey.objects.get(digest=secret_digest(lines[-1]))
     assert not api_key.all_virtual_keys and not api_key.virtual_keys.exists()
     assert "empty scope" in err
 
@@ -142,7 +143,7 @@ def test_create_virtual_key_without_credential_needs_the_flag(monkeypatch):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--provider", "no-such"], "Unknown provider 'no-such'; choose one of: .*openai"),
+        (["--provider", "no-such"], "Unknown provider 'no-such'. Valid providers: .*openai"),
         (["--provider", "bedrock"], "aws_region"),
         (["--provider", "azure-openai"], "azure_resource"),
         (["--provider", "openai", "--base-url", "ftp://x.example"], "base_url"),

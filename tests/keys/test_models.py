@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from keys.models import KEY_PREFIX, ApiKey, VirtualKey, digest
+from keys.crypto import secret_digest
+from keys.models import KEY_PREFIX, VirtualKey
+from keys.services import api_key_create
 from tests.factories import VirtualKeyFactory, make_api_key
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +29,7 @@ def test_keys_are_unique():
 
 def test_only_digest_and_display_prefix_are_stored():
     api_key, raw = make_api_key(name="stored")
-    assert api_key.digest == digest(raw)
+    assert api_key.digest == secret_digest(raw)
     assert api_key.prefix == raw[:12]
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM keys_apikey WHERE id = %s", [api_key.pk])
@@ -47,7 +49,7 @@ def test_status_active_expired_revoked():
 
 
 def test_expires_in_days_sets_expiry():
-    api_key, _ = ApiKey.objects.create_key(name="x", expires_in_days=3)
+    api_key, _ = api_key_create(name="x", expires_in_days=3)
     remaining = api_key.expires_at - timezone.now()
     assert timedelta(days=2, hours=23) < remaining <= timedelta(days=3)
     assert not api_key.is_expired

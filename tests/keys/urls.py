@@ -5,17 +5,15 @@ from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from models_api.errors import AuthenticationError
+from keys.permissions import GatewayKeyRequired
 
 
 class WhoAmI(APIView):
     """Answers the caller's key prefix; a request without a gateway key is 401."""
 
+    permission_classes = [GatewayKeyRequired]
+
     def get(self, request):
-        if request.auth is None:
-            raise AuthenticationError(
-                "Missing gateway API key: pass it in x-portkey-api-key or Authorization: Bearer."
-            )
         return Response({"prefix": request.auth.prefix})
 
 

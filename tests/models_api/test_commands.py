@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from keys.models import VirtualKey
 from models_api.errors import UpstreamError
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
+from tests.catalog.fakes import FakeProvider, models
 from tests.factories import VirtualKeyFactory
-from tests.models_api.fakes import FakeProvider, models
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "catalog" / "data"
 pytestmark = pytest.mark.django_db
 
 

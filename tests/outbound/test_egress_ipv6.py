@@ -154,6 +154,6 @@ def test_a_virtual_key_base_url_spelling_loopback_in_ipv6_is_refused():
 
 def test_a_connection_to_an_embedded_loopback_address_is_refused_before_any_packet():
     with pytest.raises(egress.Refused):
-        egress.resolve("::7f00:1", 80, egress.PROVIDERS)
+        egress.resolve("::7f00:1", 80, egress.PUBLIC)
     with pytest.raises(egress.Refused):
-        egress.resolve("[::ffff:0:7f00:1]", 80, egress.PROVIDERS)
+        egress.resolve("[::ffff:0:7f00:1]", 80, egress.PUBLIC)

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from keys.audit import command_record
 from keys.services import error_text, parse_options, virtual_key_create
+from models_api.errors import unknown_provider_message
+from models_api.providers import provider_names
 
 
 class Command(BaseCommand):
@@ -43,13 +45,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from models_api.providers import provider_names
-
-        names = sorted(provider_names())
-        if options["provider"] not in names:
-            raise CommandError(
-                f"Unknown provider {options['provider']!r}; choose one of: {', '.join(names)}."
-            )
+        if options["provider"] not in provider_names():
+            raise CommandError(unknown_provider_message(options["provider"], provider_names()))
         credential = "" if options["no_credential"] else self._credential(options)
         try:
             virtual_key = virtual_key_create(

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from keys.models import VirtualKey
 from models_api.catalog.sync import KeyResult, catalog_sync
+from models_api.errors import unknown_provider_message
 from models_api.providers import provider_names
 
 COLUMNS = ("virtual key", "provider", "added", "updated", "removed", "unchanged", "status")
@@ -35,9 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, slugs=None, provider=None, dry_run=False, force=False, **options):
         if provider and provider not in provider_names():
-            raise CommandError(
-                f"Unknown provider {provider!r}. Valid providers: {', '.join(provider_names())}."
-            )
+            raise CommandError(unknown_provider_message(provider, provider_names()))
         virtual_keys = _virtual_keys(slugs) if slugs else None
         if dry_run:
             self.stdout.write("Dry run: nothing will be written.")

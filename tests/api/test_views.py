@@ -4,6 +4,7 @@ import pytest
 import requests
 import responses
 
+from models_api.api import views
 from tests.factories import VirtualKeyFactory, make_api_key
 
 OPENAI = "https://api.openai.com/v1/models"
@@ -292,6 +293,24 @@ def test_open_mode_allows_provider_route_with_caller_credential(client, settings
     assert_error(get(client), 401)  # the catalog always needs a key
     VirtualKeyFactory(slug="vk")
     assert_error(get(client, x_portkey_virtual_key="vk"), 401)
+
+
+@responses.activate
+def test_open_mode_reads_the_route_once_for_permission_and_view(client, settings, monkeypatch):
+    settings.GATEWAY_REQUIRE_API_KEY = False
+    responses.get(OPENAI, json=OPENAI_BODY)
+    reads = []
+    real = views.route_read
+    monkeypatch.setattr(views, "route_read", lambda request: reads.append(1) or real(request))
+    ok = get(client, x_portkey_provider="openai", authorization="Bearer sk-caller")
+    assert ok.status_code == 200
+    assert ok.json()["provider"] == "openai"
+    assert len(reads) == 1
+
+
+def test_without_a_key_the_route_is_not_read(client, monkeypatch):
+    monkeypatch.setattr(views, "route_read", lambda request: pytest.fail("route read"))
+    assert_error(get(client, x_portkey_provider="nope", x_portkey_config="{"), 401)
 
 
 @responses.activate

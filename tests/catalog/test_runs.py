@@ -19,10 +19,10 @@ from django.utils import timezone
 from models_api.catalog import runs
 from models_api.catalog.sync import KeyResult, catalog_sync
 from models_api.models import SyncRun
+from tests.catalog.fakes import FakeProvider as FakeClient
+from tests.catalog.fakes import models
 from tests.factories import VirtualKeyFactory
 from tests.fake_provider import FakeProvider, serve
-from tests.models_api.fakes import FakeProvider as FakeClient
-from tests.models_api.fakes import models
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -55,7 +55,7 @@ def test_a_run_whose_process_is_gone_reads_as_interrupted_at_once(admin_client):
 def test_the_dashboard_shows_recent_runs_with_interrupted_ones(admin_client):
     killed = running(host=socket.gethostname(), pid=dead_pid())
     alive = running(host=socket.gethostname(), pid=os.getpid())
-    page = admin_client.get("/admin/models_api/syncrun/dashboard/").content.decode()
+    page = admin_client.get("/admin/dashboard/").content.decode()
     section = page[page.index('id="recent-syncs"') :][:3000]
     assert section.count("Interrupted") == 1 and section.count("Running") == 1
     killed.refresh_from_db()

@@ -12,8 +12,8 @@ from models_api.catalog.sync import catalog_sync, virtual_keys_sync_now
 from models_api.errors import BadGateway
 from models_api.models import CatalogEntry, ModelMetadata, SyncRun
 from models_api.providers.base import Model
+from tests.catalog.fakes import FakeProvider, models
 from tests.factories import VirtualKeyFactory
-from tests.models_api.fakes import FakeProvider, models
 
 pytestmark = pytest.mark.django_db
 

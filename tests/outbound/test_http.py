@@ -12,6 +12,8 @@ from models_api.outbound import http, pool
 URL = "https://api.example.test/v1/models"
 OK = {"object": "list", "data": []}
 
+pytestmark = pytest.mark.usefixtures("sleeps")  # retries record their waits, never sleep
+
 
 def _get(**kwargs):
     return http.get_json(URL, provider="example", **kwargs)

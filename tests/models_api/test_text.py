@@ -10,8 +10,8 @@ from keys.models import VirtualKey
 from models_api.catalog.sync import catalog_sync
 from models_api.models import CatalogEntry
 from models_api.providers.base import Model
+from tests.catalog.fakes import FakeProvider
 from tests.factories import CatalogEntryFactory, VirtualKeyFactory, make_api_key
-from tests.models_api.fakes import FakeProvider
 
 pytestmark = pytest.mark.django_db
 

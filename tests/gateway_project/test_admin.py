@@ -14,6 +14,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 
 from keys.models import ApiKey, VirtualKey
 from tests.factories import make_api_key
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/admin/login/?next=/admin/"
 PASSWORD = "correct horse battery staple 42"
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +39,17 @@ def staff():
 
 def login(client, username, password, **extra):
     return client.post(LOGIN, {"username": username, "password": password}, **extra)
+
+
+def test_the_dashboard_hangs_off_the_admin_site(admin_client, client):
+    assert reverse("admin:gateway_dashboard") == "/admin/dashboard/"
+    assert admin_client.get("/admin/dashboard/").status_code == 200
+    moved = admin_client.get("/admin/models_api/syncrun/dashboard/")
+    assert (moved.status_code, moved["Location"]) == (301, "/admin/dashboard/")
+    assert "no-store" in moved["Cache-Control"]  # browsers keep no permanent copy of it
+    for url in ("/admin/dashboard/", "/admin/models_api/syncrun/dashboard/"):
+        anonymous = client.get(url)
+        assert (anonymous.status_code, anonymous["Location"]) == (302, f"/admin/login/?next={url}")
 
 
 def test_a_user_who_is_not_staff_cannot_log_in(client):
