@@ -58,10 +58,36 @@ def _loopback_only():
     socket.getaddrinfo = _real_getaddrinfo
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Each test starts with an empty cache (the suite also runs against a shared Redis)."""
-    from django.core.cache import cache
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_folder(tmp_path_factory):
+    """The default cache is a folder shared by every process on the machine; a test run (each
+    xdist worker too) gets its own, so it never clears a running gateway's. CACHE_URL is kept."""
+    from django.conf import settings
+    from django.test.utils import override_settings
 
-    cache.clear()
+    from gateway_project.caches import MACHINE_CACHE, caches_setting
+
+    if settings.CACHES["default"]["BACKEND"] != MACHINE_CACHE:
+        yield
+        return
+    private = caches_setting(
+        url="",
+        directory=tmp_path_factory.mktemp("cache"),
+        max_bytes=settings.GATEWAY_CACHE_MAX_MB * 1024 * 1024,
+    )
+    with override_settings(CACHES=private):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(_private_cache_folder):
+    """Each test starts with empty caches (the suite also runs against a shared Redis)."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    from models_api.cache import recent
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    recent.clear()  # this process's copies of cached pages
     yield

@@ -14,12 +14,13 @@ def auth_cost_us(raw_key: str, *, rounds: int = 10, iterations: int = 200) -> tu
     rounds: a slow moment of the machine (its speed moves by ~30%) then raises one round,
     not the figure compared between a table of 10 keys and one of 100,000.
     """
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from keys.crypto import secret_digest
     from keys.lookup import api_key_cache_key, api_key_find
 
     snapshot = api_key_cache_key(secret_digest(raw_key))
+    cache = caches["state"]
     cold_rounds, warm_rounds = [], []
     for _ in range(rounds):
         cold, warm = [], []

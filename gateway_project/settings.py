@@ -6,6 +6,8 @@ import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from gateway_project.caches import caches_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -142,7 +144,19 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers queue for SQLite's lock (up to 30 s) instead of failing with "database is
     # locked" when two syncs or an admin save and a sync overlap.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=30)
-CACHES = {"default": _read("CACHE_URL", env.cache_url, "locmemcache://gateway")}
+# Without CACHE_URL, every process on the machine shares one SQLite-backed cache in
+# GATEWAY_CACHE_DIR (gateway_project/caches.py): revocation, rate limits and cached answers
+# then hold across workers as they do on Redis. CACHE_URL (Redis) for several machines.
+GATEWAY_CACHE_DIR = BASE_DIR / _read("GATEWAY_CACHE_DIR", env.str, "var/cache")  # relative: to here
+GATEWAY_CACHE_MAX_MB = _positive("GATEWAY_CACHE_MAX_MB", env.int, 256)
+try:
+    CACHES = caches_setting(
+        url=_read("CACHE_URL", env.str, ""),
+        directory=GATEWAY_CACHE_DIR,
+        max_bytes=GATEWAY_CACHE_MAX_MB * 1024 * 1024,
+    )
+except ImproperlyConfigured as exc:
+    raise ImproperlyConfigured(f"Setting CACHE_URL is malformed: {exc}") from None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from keys import crypto
+from keys import crypto, lookup
+from keys.generations import generation_bump
 from keys.models import ApiKey, VirtualKey
 
 
@@ -141,4 +142,9 @@ def credentials_rotate() -> int:
         for virtual_key in virtual_keys:
             virtual_key.credential_encrypted = crypto.rotate(virtual_key.credential_encrypted)
         VirtualKey.objects.bulk_update(virtual_keys, ["credential_encrypted"], batch_size=500)
+    # bulk_update sends no signals: drop the shared snapshots, which would keep the old
+    # ciphertext (and outlive a restart) after the old key is dropped from the settings.
+    for virtual_key in virtual_keys:
+        lookup.snapshot_drop(lookup.virtual_key_cache_key(virtual_key.slug))
+    generation_bump("keys")
     return len(virtual_keys)

@@ -1,28 +1,38 @@
-"""Drop cached key snapshots when a key changes, so revocation takes effect at once."""
+"""On a change to a key, mark its snapshot changed in the shared cache: every process sees it."""
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from keys.lookup import forget, virtual_key_cache_key
+from keys import lookup
+from keys.generations import generation_bump
 from keys.models import ApiKey, VirtualKey
 
 
-def _now_and_on_commit(drop) -> None:
-    """Drop a snapshot now and again after the commit.
+def _changed(*keys: str) -> None:
+    """Drop these snapshots now, and mark them changed once the change is committed; bump the
+    keys generation both times, so every process drops its own copies.
 
     Inside a transaction (the admin's change form) a request between the save and the commit
-    would read the old row and cache it again; the second drop removes that copy.
+    reads the old row and may store it; the mark after the commit replaces that copy, and for
+    a few seconds keeps any request that read the row before the commit from storing it.
     """
-    drop()
-    transaction.on_commit(drop)
+    for key in keys:
+        lookup.snapshot_drop(key)
+    generation_bump("keys")
+    transaction.on_commit(lambda: _committed(keys))
+
+
+def _committed(keys) -> None:
+    for key in keys:
+        lookup.snapshot_changed(key)
+    generation_bump("keys")
 
 
 @receiver(post_save, sender=ApiKey)
 @receiver(post_delete, sender=ApiKey)
 def _forget_api_key(sender, instance, **kwargs):
-    _now_and_on_commit(lambda: forget(instance.digest))
+    _changed(lookup.api_key_cache_key(instance.digest))
 
 
 @receiver(m2m_changed, sender=ApiKey.virtual_keys.through)
@@ -32,7 +42,7 @@ def _forget_scope(sender, instance, pk_set=None, **kwargs):
     else:  # changed from the virtual key's side: the API keys named (or all, on clear)
         api_keys = ApiKey.objects.all() if pk_set is None else ApiKey.objects.filter(pk__in=pk_set)
         digests = list(api_keys.values_list("digest", flat=True))
-    _now_and_on_commit(lambda: [forget(key_digest) for key_digest in digests])
+    _changed(*(lookup.api_key_cache_key(key_digest) for key_digest in digests))
 
 
 @receiver(pre_save, sender=VirtualKey)
@@ -40,10 +50,10 @@ def _forget_renamed_virtual_key(sender, instance, **kwargs):
     if instance.pk:
         old = VirtualKey.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
         if old and old != instance.slug:
-            _now_and_on_commit(lambda: cache.delete(virtual_key_cache_key(old)))
+            _changed(lookup.virtual_key_cache_key(old))
 
 
 @receiver(post_save, sender=VirtualKey)
 @receiver(post_delete, sender=VirtualKey)
 def _forget_virtual_key(sender, instance, **kwargs):
-    _now_and_on_commit(lambda: cache.delete(virtual_key_cache_key(instance.slug)))
+    _changed(lookup.virtual_key_cache_key(instance.slug))

@@ -16,6 +16,52 @@ HIT, MISS, STALE, REFRESH, DISABLED = "HIT", "MISS", "STALE", "REFRESH", "DISABL
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
+RECENT_MAX_BYTES = 16 * 1024 * 1024  # per process: ~40 pages of 1,000 entries
+
+
+class _Recent:
+    """This process's copies of values that never change under their key (a catalog page is
+    keyed by the catalog's generation), so a hit copies and unpickles nothing.
+
+    Bounded in bytes: when full it drops what has expired, else starts again empty, which only
+    costs reads of the shared cache. A copy lives at most the entry's TTL from when this
+    process got it.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._entries: dict[str, tuple[float, Any]] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+    def put(self, key: str, value, ttl: int) -> None:
+        size = _size(value)
+        now = time.monotonic()
+        with self._lock:
+            if self._bytes + size > self.max_bytes:
+                self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
+                self._bytes = sum(_size(e[1]) for e in self._entries.values())
+            if self._bytes + size > self.max_bytes:
+                self._entries.clear()
+                self._bytes = 0
+            self._entries[key] = (now + ttl, value)
+            self._bytes += size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+def _size(body) -> int:
+    return len(body) + len(getattr(body, "gzipped", None) or b"")  # a rendered body, gzipped
+
+
+recent = _Recent(RECENT_MAX_BYTES)
 
 
 def cache_key(*parts: Any) -> str:
@@ -35,17 +81,25 @@ def _lock_for(key: str) -> threading.Lock:
 
 
 def cached_once(key: str, build: Callable[[], Any], ttl: int) -> tuple[Any, str]:
-    """(value, HIT or MISS) for a value kept `ttl` seconds; concurrent misses in a process
-    build it once, so an expiring page is not rebuilt by every thread at the same moment."""
+    """(value, HIT or MISS) for a rendered body kept `ttl` seconds, that never changes under
+    its key: in the shared cache, so any process's hit, and in this process's memory.
+    Concurrent misses in a process build it once, so an expiring page is not rebuilt by every
+    thread at the same moment."""
+    value = recent.get(key)
+    if value is not None:
+        return value, HIT
     value = cache.get(key)
     if value is not None:
+        recent.put(key, value, ttl)
         return value, HIT
     with _lock_for(key):
         value = cache.get(key)
         if value is not None:
+            recent.put(key, value, ttl)
             return value, HIT  # another thread built it while this one waited
         value = build()
         cache.set(key, value, ttl)
+        recent.put(key, value, ttl)
         return value, MISS
 
 

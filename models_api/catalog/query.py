@@ -4,10 +4,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 
 from keys.access import Access
+from keys.generations import generation, generation_bump
 from keys.models import VIRTUAL_KEY_SLUG
 from models_api.catalog.items import entry_item, entry_rows
 from models_api.catalog.values import CAPABILITY_ALIASES, tags
@@ -16,7 +16,6 @@ from models_api.models import CatalogEntry
 from models_api.providers import provider_names
 from models_api.text import text_param
 
-GENERATION_KEY = "catalog:generation"
 MAX_LIMIT = 1000  # for a caller that pages; without `limit` the answer is the whole list
 MAX_SEARCH_LENGTH = 200
 SORTS = {
@@ -91,15 +90,14 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
 
 
 def catalog_generation() -> int:
-    return cache.get_or_set(GENERATION_KEY, 0, None)
+    """The catalog's generation, part of every cached page's key (keys/generations.py): a change
+    made in any process retires the pages of all of them."""
+    return generation("catalog")
 
 
 def catalog_changed() -> None:
     """Invalidate every cached catalog page (after a sync, an import or an admin edit)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet, or evicted
-        cache.set(GENERATION_KEY, 1, None)
+    generation_bump("catalog")
 
 
 def catalog_retrieve(*, access: Access, public_id: str) -> dict:

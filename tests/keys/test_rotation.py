@@ -7,6 +7,7 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from keys import lookup
 from keys.models import VirtualKey
 from tests.factories import VirtualKeyFactory
 
@@ -47,3 +48,17 @@ def test_rotation_without_the_old_key_changes_nothing(settings):
     with pytest.raises(CommandError, match="Nothing was changed"):
         call_command("rotate_encryption_key", stdout=StringIO())
     assert raw_column(vk.pk) == before
+
+
+def test_rotation_drops_cached_snapshots_that_hold_the_old_ciphertext(settings):
+    old_key = settings.GATEWAY_ENCRYPTION_KEYS[0]
+    virtual_key = VirtualKeyFactory(credential="sk-cached-credential")
+    # The provider route has used it: its snapshot is in the shared cache and this process.
+    assert lookup.virtual_key_find(slug=virtual_key.slug).credential == "sk-cached-credential"
+
+    new_key = Fernet.generate_key().decode()
+    settings.GATEWAY_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("rotate_encryption_key", stdout=StringIO())
+    settings.GATEWAY_ENCRYPTION_KEYS = [new_key]  # the old key is gone
+
+    assert lookup.virtual_key_find(slug=virtual_key.slug).credential == "sk-cached-credential"

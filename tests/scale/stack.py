@@ -95,11 +95,14 @@ def sqlite_template(workdir: Path) -> Path:
 
 @contextmanager
 def sqlite_stack(template: Path, workdir: Path, **settings: str):
-    """A copy of the migrated SQLite file, and a file-based cache every process shares."""
+    """A copy of the migrated SQLite file, and the default machine cache in its own folder."""
     path = workdir / "gateway.sqlite3"
     shutil.copyfile(template, path)
     stack = Stack(
-        store=SqliteStore(path), cache_url=f"filecache://{workdir / 'cache'}", workdir=workdir
+        store=SqliteStore(path),
+        cache_url="",  # the default, whatever this suite runs on
+        workdir=workdir,
+        GATEWAY_CACHE_DIR=str(workdir / "cache"),
     )
     stack.env.update(settings)
     try:
