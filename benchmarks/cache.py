@@ -155,13 +155,14 @@ def run_requests(configs: dict, cells: dict, *, rounds: int, calls: int) -> dict
 def seed_world(provider_url: str):
     from django.core.management import call_command
 
-    from keys.models import ApiKey, VirtualKey
+    from keys.services import api_key_create
 
     fixture = seed.table_fixture(provider_url=provider_url)
-    limited, limited_raw = ApiKey.objects.create_key(
-        name="bench limited", rate_limit_per_minute=10**9
+    _, limited_raw = api_key_create(
+        name="bench limited",
+        rate_limit_per_minute=10**9,
+        virtual_key_slugs=["bench-fast", "bench-40"],
     )
-    limited.virtual_keys.set(VirtualKey.objects.filter(slug__in=["bench-fast", "bench-40"]))
     for alias in ALIASES:
         call_command("createcachetable", f"bench_cache_{alias}", verbosity=0)
     return fixture, limited_raw
