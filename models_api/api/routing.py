@@ -33,6 +33,7 @@ OPTION_HEADERS = {
 # Headers that carry a provider secret instead of Authorization.
 CREDENTIAL_HEADERS = ("aws-secret-access-key", "azure-ad-token")
 CONFIG_KEYS = {"provider", "virtual_key", "api_key", "custom_host"}
+FLAGS = {"": False, "true": True, "false": False}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Route:
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     trace_id: str = ""
     force_refresh: bool = False
+    fetch_integrated_models: bool = False  # list a named provider from the catalog instead
 
     @property
     def names_provider(self) -> bool:
@@ -237,6 +239,7 @@ def route_read(request) -> Route:
         options=MappingProxyType(options),
         trace_id=trace_id,
         force_refresh=refresh == "true",
+        fetch_integrated_models=_integrated(meta, config),
     )
 
 
@@ -260,3 +263,17 @@ def _sendable(credential: str, param: str) -> str:
             f"The provider credential in {param} must be printable ASCII.", param=param
         )
     return credential
+
+
+def _integrated(meta: Mapping[str, str], config: dict) -> bool:
+    """x-portkey-fetch-integrated-models, or fetch_integrated_models in the config."""
+    header = _header(meta, "x-portkey-fetch-integrated-models").lower()
+    value = config.get("fetch_integrated_models", "")
+    value = str(value).lower() if isinstance(value, bool | str) else None
+    if header not in FLAGS or value not in FLAGS:
+        raise InvalidRequest(
+            "x-portkey-fetch-integrated-models (or fetch_integrated_models in the config) must "
+            "be true or false.",
+            param="x-portkey-fetch-integrated-models",
+        )
+    return FLAGS[header] or FLAGS[value]

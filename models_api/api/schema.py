@@ -92,6 +92,11 @@ HEADERS = [
         "x-portkey-trace-id", "Echoed back; generated when absent.", pattern=r"^[A-Za-z0-9._:\-]+$"
     ),
     _header("x-portkey-cache-force-refresh", "Bypass the cache.", enum=["true", "false"]),
+    _header(
+        "x-portkey-fetch-integrated-models",
+        "List a named provider or virtual key from the catalog instead of the provider.",
+        enum=["true", "false"],
+    ),
     *(
         _header(f"x-portkey-{name}", f"Provider option {key}.")
         for name, key in OPTION_HEADERS.items()

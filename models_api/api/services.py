@@ -19,6 +19,8 @@ def models_list(
 ) -> tuple[dict, dict]:
     """(body, headers) for GET /v1/models."""
     access = access_resolve(api_key=api_key)
+    if route.names_provider and route.fetch_integrated_models:
+        return catalog_route.catalog_integrated(access=access, route=route, params=query)
     if route.names_provider:
         return provider_route.provider_models_list(access=access, route=route, query=query)
     if settings.GATEWAY_CONTROL_PLANE_URL:

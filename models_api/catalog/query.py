@@ -9,6 +9,7 @@ from django.db.models import F, Q, QuerySet
 from keys.access import Access
 from keys.generations import generation, generation_bump
 from keys.models import VIRTUAL_KEY_SLUG
+from models_api.catalog.items import entry_item, entry_rows
 from models_api.catalog.values import CAPABILITY_ALIASES, tags
 from models_api.errors import InvalidRequest, NotFound, unknown_provider_message
 from models_api.models import CatalogEntry
@@ -41,21 +42,6 @@ PARAMS = frozenset(
     }
 )
 DIGITS = re.compile(r"^[0-9]{1,12}$")
-COLUMNS = (
-    "public_id",
-    "model_id",
-    "provider",
-    "created",
-    "owned_by",
-    "name",
-    "context_length",
-    "max_output_tokens",
-    "input_price",
-    "output_price",
-    "input_modalities",
-    "output_modalities",
-    "capabilities",
-)
 
 
 @dataclass(frozen=True)
@@ -86,7 +72,7 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
     query = query_parse(params=params)
     entries = _visible(access).filter(_filters(query)).order_by(*_ordering(query))
     if not access.model_patterns:
-        rows = list(_rows(entries[query.offset : query.end]))
+        rows = list(entry_rows(entries[query.offset : query.end]))
         # A page that is not full ends the list: its length gives the total without COUNT(*).
         full = query.limit is not None and len(rows) >= query.limit
         short_page = not full and (rows or query.offset == 0)
@@ -95,7 +81,7 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
         total, rows = _page_by_patterns(access, entries, query)
     return {
         "object": "list",
-        "data": [_item(row) for row in rows],
+        "data": [entry_item(row) for row in rows],
         "total_count": total,
         "limit": query.limit,
         "offset": query.offset,
@@ -116,16 +102,35 @@ def catalog_changed() -> None:
 
 def catalog_retrieve(*, access: Access, public_id: str) -> dict:
     """The entry with this public id, if listed and visible to `access`; NotFound otherwise."""
-    row = _rows(_visible(access).filter(public_id=public_id)).first()
+    row = entry_rows(_visible(access).filter(public_id=public_id)).first()
     if row is None or not access.allows_model(row["model_id"], row["public_id"]):
-        hint = "" if public_id.startswith("@") else " Catalog ids look like @<virtual-key>/<model>."
-        raise NotFound(
-            f"Model {public_id!r} is not in the catalog, or this API key may not use it. "
-            f"GET /v1/models lists the models it may use.{hint}",
-            param="model",
-            code="model_not_found",
-        )
-    return _item(row)
+        raise model_not_found(public_id)
+    return entry_item(row)
+
+
+def model_not_found(model: str) -> NotFound:
+    """404 model_not_found for an id the catalog does not show this key."""
+    hint = "" if model.startswith("@") else " Catalog ids look like @<virtual-key>/<model>."
+    return NotFound(
+        f"Model {model[:200]!r} is not in the catalog, or this API key may not use it. "
+        f"GET /v1/models lists the models it may use.{hint}",
+        param="model",
+        code="model_not_found",
+    )
+
+
+def catalog_callable(*, access: Access, model: str) -> list[dict]:
+    """The entries `access` may call as `model`: by catalog id (@<virtual-key>/<model>), or
+    for a plain id every entry whose provider id it is. The same visibility and predicate
+    (Access.allows_model on the provider id and the catalog id) as the list and retrieve,
+    so an id is callable exactly when /v1/models lists it."""
+    entries = _visible(access)
+    if model.startswith("@"):
+        entries = entries.filter(public_id=model)
+    else:
+        entries = entries.filter(model_id=model)
+    rows = entry_rows(entries.order_by("public_id"), "virtual_key_id")
+    return [row for row in rows if access.allows_model(row["model_id"], row["public_id"])]
 
 
 def query_parse(*, params: Mapping[str, str]) -> Query:
@@ -216,42 +221,16 @@ def _page_by_patterns(access: Access, entries: QuerySet, query: Query) -> tuple[
         for regex in regexes:
             allowed |= Q(model_id__regex=regex) | Q(public_id__regex=regex)
         entries = entries.filter(allowed)
-        return entries.count(), list(_rows(entries[query.offset : query.end]))
+        return entries.count(), list(entry_rows(entries[query.offset : query.end]))
     ids = [
         pk
         for pk, model_id, public_id in entries.values_list("pk", "model_id", "public_id")
         if access.allows_model(model_id, public_id)
     ]
     page = ids[query.offset : query.end]
-    by_pk = {row.pop("pk"): row for row in _rows(CatalogEntry.objects.filter(pk__in=page), "pk")}
+    rows = entry_rows(CatalogEntry.objects.filter(pk__in=page), "pk")
+    by_pk = {row.pop("pk"): row for row in rows}
     return len(ids), [by_pk[pk] for pk in page]
-
-
-def _rows(entries: QuerySet, *extra: str):
-    return entries.values(*COLUMNS, *extra, virtual_key_slug=F("virtual_key__slug"))
-
-
-def _item(row: dict) -> dict:
-    return {
-        "id": row["public_id"],
-        "object": "model",
-        "created": row["created"],
-        "owned_by": row["owned_by"],
-        "provider": row["provider"],
-        "slug": row["model_id"],
-        "virtual_key": row["virtual_key_slug"],
-        "name": row["name"] or None,
-        "context_length": row["context_length"],
-        "max_output_tokens": row["max_output_tokens"],
-        "pricing": {"input": _number(row["input_price"]), "output": _number(row["output_price"])},
-        "input_modalities": row["input_modalities"],
-        "output_modalities": row["output_modalities"],
-        "capabilities": row["capabilities"],
-    }
-
-
-def _number(value) -> float | None:
-    return None if value is None else float(value)
 
 
 def _names(params: Mapping[str, str], name: str) -> tuple[str, ...]:

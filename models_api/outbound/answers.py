@@ -85,11 +85,11 @@ def read_body(response: requests.Response, provider: str, budget: transport.Budg
             size += len(chunk)
             if size > limit:
                 raise too_large
-            if monotonic() > budget.until:
+            if budget.idle is None and monotonic() > budget.until:
                 raise timeout(provider)
             chunks.append(chunk)
     except requests.exceptions.Timeout:
-        raise timeout(provider) from None
+        raise timeout(provider, idle=budget.idle) from None
     except requests.exceptions.RequestException:
         if budget.expired:
             raise timeout(provider) from None
@@ -151,7 +151,14 @@ def secrets_of(
     return sorted({v for v in values if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
 
 
-def timeout(provider: str) -> GatewayTimeout:
+def timeout(provider: str, *, idle: float | None = None) -> GatewayTimeout:
+    if idle is not None:
+        return GatewayTimeout(
+            f"{provider} sent nothing for {idle:g} seconds while generating its answer "
+            "(GATEWAY_STREAM_IDLE_TIMEOUT); try again later, or stream the answer.",
+            provider=provider,
+            code="upstream_idle_timeout",
+        )
     return GatewayTimeout(
         f"{provider} did not answer within {settings.GATEWAY_UPSTREAM_TIMEOUT:g} seconds "
         "(GATEWAY_UPSTREAM_TIMEOUT); try again later.",

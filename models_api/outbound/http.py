@@ -85,19 +85,25 @@ def post_json(
     secrets: Iterable[str] = (),
     deadline: float | None = None,
     policy: egress.Policy = egress.PUBLIC,
+    idle_timeout: float | None = None,
 ) -> object:
     """POST `body` (JSON bytes, sent exactly as given) and return the decoded JSON answer.
 
     Errors, `auth`, `secrets`, `deadline` and `policy` are as for get_json: the deadline
     (GATEWAY_UPSTREAM_TIMEOUT by default) bounds connecting, the answer's first byte and
-    reading all of it. A POST is retried only when no connection could be made (refused,
-    name not found, connect timeout): never once the provider may have received it, so
-    never on a 429, a 5xx, a reset or a timeout after connecting.
+    reading all of it. With `idle_timeout`, for a model call, whose first byte comes only
+    once the whole answer is generated (minutes, for a long one), the deadline bounds
+    connecting only, and the wait for the answer and each gap while reading it are bounded
+    by `idle_timeout` seconds of silence instead (GatewayTimeout code upstream_idle_timeout).
+    A POST is retried only when no connection could be made (refused, name not found,
+    connect timeout): never once the provider may have received it, so never on a 429, a
+    5xx, a reset or a timeout after connecting.
     """
     headers = {**JSON_BODY, **(headers or {})}
     until = new_deadline() if deadline is None else deadline
     hidden = answers.secrets_of(headers, {}, secrets)
-    with metrics.upstream_timed(provider), transport.deadline(until) as budget:
+    timed = transport.deadline(until, idle=idle_timeout)
+    with metrics.upstream_timed(provider), timed as budget:
         response = send_once(
             url,
             provider=provider,

@@ -91,16 +91,18 @@ def send(
 
     Raises NotConnected when no connection could be made (refused, name not found, connect
     timeout), and a GatewayError for anything else: the caller decides whether to retry.
+    Each read waits at most what is left of the budget, or `budget.idle` when it is set.
     """
     remaining = budget.until - monotonic()
     connect = min(remaining, settings.GATEWAY_UPSTREAM_TIMEOUT * CONNECT_SHARE)
+    read = remaining if budget.idle is None else budget.idle
     pooled = session(policy)
     try:
         request = _prepare(pooled, method, url, headers, params, body, auth)
         return pooled.get_adapter(request.url).send(
             request,
             stream=True,
-            timeout=(connect, remaining),
+            timeout=(connect, read),
             **_connection_settings(pooled, request),
         )
     except egress.Refused as refused:
@@ -108,7 +110,7 @@ def send(
     except requests.exceptions.ConnectTimeout:
         raise NotConnected(answers.timeout(provider)) from None
     except requests.exceptions.Timeout:
-        raise answers.timeout(provider) from None
+        raise answers.timeout(provider, idle=budget.idle) from None
     except requests.exceptions.ConnectionError as exc:
         if budget.expired:  # the deadline cut a server still sending its headers
             raise answers.timeout(provider) from None

@@ -124,11 +124,14 @@ class Budget:
     """One call's deadline: at `until` (monotonic), the sockets it is reading are shut down.
 
     Socket timeouts bound each read, not their sum, so a server dripping a byte at a time
-    would otherwise hold a worker far past GATEWAY_UPSTREAM_TIMEOUT.
+    would otherwise hold a worker far past GATEWAY_UPSTREAM_TIMEOUT. With `idle` set, `until`
+    bounds connecting only, and reading is bounded by `idle` seconds of silence at a time
+    (the socket's read timeout): a model's answer may take minutes to generate.
     """
 
-    def __init__(self, until: float):
+    def __init__(self, until: float, *, idle: float | None = None):
         self.until = until
+        self.idle = idle
         self.expired = False
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -136,6 +139,8 @@ class Budget:
         self._closed = False
 
     def watch(self, sock: socket.socket) -> None:
+        if self.idle is not None:
+            return  # reads are bounded by the socket's idle timeout instead
         with self._lock:
             if self._closed:
                 return
@@ -225,9 +230,9 @@ def _shut(sock: socket.socket) -> None:
 
 
 @contextmanager
-def deadline(until: float) -> Iterator[Budget]:
-    """Bound every response this thread reads inside the block by `until`."""
-    budget, previous = Budget(until), getattr(_local, "budget", None)
+def deadline(until: float, *, idle: float | None = None) -> Iterator[Budget]:
+    """Bound every response this thread reads inside the block by `until` (see Budget)."""
+    budget, previous = Budget(until, idle=idle), getattr(_local, "budget", None)
     _local.budget = budget
     try:
         yield budget

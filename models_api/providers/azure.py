@@ -29,6 +29,7 @@ class AzureOpenAIClient(ProviderClient):
         "embeddings": Call("/openai/deployments/{model}/embeddings"),
     }
     option_keys = frozenset({"azure_resource", "api_version", "azure_auth"})
+    stream_usage = True  # since api-version 2024-09-01-preview, and in GA 2024-10-21
 
     def check_options(self, options: Mapping[str, str], base_url: str) -> list[str]:
         errors = super().check_options(options, base_url)

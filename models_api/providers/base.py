@@ -118,6 +118,7 @@ class ProviderClient:
     option_keys: frozenset[str] = frozenset()
     calls: Mapping[str, Call] = EMPTY
     translated: bool = False  # bodies go in the provider's own shape, not OpenAI's
+    stream_usage: bool = False  # takes stream_options.include_usage (an OpenAI-shaped API)
 
     def list_models(self, target: Target, query: Mapping[str, str] = EMPTY) -> ModelList:
         params = pass_through(query, provider=self.slug, refused=self.refused_params)

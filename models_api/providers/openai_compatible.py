@@ -25,6 +25,7 @@ class OpenAICompatibleClient(ProviderClient):
         self.retrieve_path = "/models/{id}" if spec.retrieve else ""
         self.calls = MappingProxyType({name: Call(path) for name, path in spec.offers.items()})
         self.option_keys = frozenset(option for option, _ in spec.option_headers)
+        self.stream_usage = spec.stream_usage
 
     def _endpoint(self, target: Target, path: str, *, call: bool = False) -> Endpoint:
         headers = {}

@@ -24,6 +24,10 @@ class Spec:
     owner_field: str = "owned_by"
     pricing: str = ""  # "per_token": pricing.prompt/completion; "per_million": pricing.input/output
     option_headers: tuple[tuple[str, str], ...] = ()  # (Target.options key, header) pairs
+    # Takes `stream_options.include_usage`, so the gateway asks for a stream's usage. Off for
+    # the rest: Mistral refuses unknown fields (422 extra_forbidden), OpenRouter, Together,
+    # Perplexity and Fireworks send usage in their last chunk unasked, the others say nothing.
+    stream_usage: bool = False
 
 
 def offering(*capabilities: str, **paths: str) -> Mapping[str, str]:
@@ -33,11 +37,13 @@ def offering(*capabilities: str, **paths: str) -> Mapping[str, str]:
 
 SPECS = (
     Spec("openai", "https://api.openai.com/v1", "https://platform.openai.com/docs/api-reference",
-         retrieve=True, option_headers=(("openai_organization", "OpenAI-Organization"),
-                                        ("openai_project", "OpenAI-Project"))),
+         retrieve=True, stream_usage=True,
+         option_headers=(("openai_organization", "OpenAI-Organization"),
+                         ("openai_project", "OpenAI-Project"))),
     # Chat only, no embeddings or legacy completions: https://console.groq.com/docs/openai
+    # (stream usage also comes in x_groq.usage, which usage.tokens reads).
     Spec("groq", "https://api.groq.com/openai/v1", "https://console.groq.com/docs/api-reference",
-         offering("chat"), retrieve=True),
+         offering("chat"), retrieve=True, stream_usage=True),
     Spec("together-ai", "https://api.together.xyz/v1", "https://docs.together.ai/reference/models",
          page="", owner_field="organization", pricing="per_million"),
     # Its FIM (/v1/fim/completions) answers in chat's shape, so it is no legacy completions.
@@ -45,8 +51,9 @@ SPECS = (
          offering("chat", "embeddings"), retrieve=True),
     # Completions are FIM, in beta: https://api-docs.deepseek.com/guides/fim_completion
     Spec("deepseek", "https://api.deepseek.com", "https://api-docs.deepseek.com/api/list-models",
-         offering("chat", completions="/beta/completions")),
-    Spec("x-ai", "https://api.x.ai/v1", "https://docs.x.ai/docs/api-reference", retrieve=True),
+         offering("chat", completions="/beta/completions"), stream_usage=True),
+    Spec("x-ai", "https://api.x.ai/v1", "https://docs.x.ai/docs/api-reference", retrieve=True,
+         stream_usage=True),
     Spec("fireworks-ai", "https://api.fireworks.ai/inference/v1",
          "https://docs.fireworks.ai/tools-sdks/openai-compatibility"),
     Spec("openrouter", "https://openrouter.ai/api/v1",
@@ -61,5 +68,5 @@ SPECS = (
     Spec("huggingface", "https://router.huggingface.co/v1",
          "https://huggingface.co/docs/inference-providers/index", offering("chat")),
     Spec("ollama", "http://localhost:11434/v1", "https://docs.ollama.com/api/openai-compatibility",
-         retrieve=True),
+         retrieve=True, stream_usage=True),
 )  # fmt: skip

@@ -54,6 +54,7 @@ def gateway_key():
 def fake_providers():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         mocked.add_callback(responses.GET, re.compile(r".*"), callback=_upstream)
+        mocked.add_callback(responses.POST, re.compile(r".*"), callback=_upstream)
         yield mocked
 
 
@@ -84,7 +85,13 @@ def test_schema_describes_the_api(client):
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {"/v1/models", "/v1/models/{model_id}"}
+    assert set(document["paths"]) == {
+        "/v1/models",
+        "/v1/models/{model_id}",
+        "/v1/chat/completions",
+        "/v1/completions",
+        "/v1/embeddings",
+    }
     listing = document["paths"]["/v1/models"]["get"]
     names = {p["name"] for p in listing["parameters"]}
     assert {"x-portkey-provider", "x-portkey-virtual-key", "x-portkey-config"} <= names
@@ -93,6 +100,30 @@ def test_schema_describes_the_api(client):
         content = listing["responses"][status]["content"]["application/json"]
         assert content["schema"] == {"$ref": "#/components/schemas/Error"}
     assert set(document["components"]["securitySchemes"]) == {"gatewayKey", "gatewayBearer"}
+
+
+@pytest.mark.parametrize(
+    ("path", "request_schema", "answer", "streams"),
+    [
+        ("/v1/chat/completions", "ChatRequest", "ChatCompletion", True),
+        ("/v1/completions", "CompletionRequest", "Completion", True),
+        ("/v1/embeddings", "EmbeddingRequest", "EmbeddingList", False),
+    ],
+)
+def test_schema_describes_the_call_routes(client, path, request_schema, answer, streams):
+    document = client.get("/v1/openapi.json").json()
+    operation = document["paths"][path]["post"]
+    assert set(document["paths"][path]) == {"post"}
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": f"#/components/schemas/{request_schema}"}
+    assert "model" in document["components"]["schemas"][request_schema]["required"]
+    ok = operation["responses"]["200"]["content"]
+    assert ok["application/json"]["schema"] == {"$ref": f"#/components/schemas/{answer}"}
+    assert ("text/event-stream" in ok) is streams
+    for status in ("400", "401", "403", "404", "405", "413", "429", "502", "504"):
+        content = operation["responses"][status]["content"]["application/json"]
+        assert content["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "x-portkey-virtual-key" in {p["name"] for p in operation["parameters"]}
 
 
 def test_schema_needs_no_key_and_ignores_a_bad_one(client):

@@ -96,7 +96,14 @@ def test_item_shape_and_effective_values(catalog):
             "name": "GPT-4o mini",
             "context_length": 128000,
             "max_output_tokens": None,
-            "pricing": {"input": 1.5e-07, "output": 6e-07},
+            "top_provider": {"context_length": 128000, "max_completion_tokens": None},
+            # OpenRouter's strings of USD per token beside the numbers (LibreChat reads them).
+            "pricing": {
+                "input": 1.5e-07,
+                "output": 6e-07,
+                "prompt": "0.00000015",
+                "completion": "0.0000006",
+            },
             "input_modalities": [],
             "output_modalities": [],
             "capabilities": ["tools"],

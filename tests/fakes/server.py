@@ -11,9 +11,11 @@ its default answer in `default`.
 """
 
 import json
+import select
 import socket
 import struct
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +50,9 @@ class Reply:
 
     A streamed reply (`stream=True`) is sent chunked. `reset` resets the connection after the
     pieces instead of ending the body; `stall` waits that many seconds (or until stop) first.
+    `delay` waits that long before the head (a model generating a whole answer); `interval`
+    between two pieces (a drip). While it waits, a client that closes is noticed: its time
+    goes in FakeServer.closed and nothing more is sent.
     """
 
     status: int = 200
@@ -56,6 +61,8 @@ class Reply:
     stream: bool = False
     reset: bool = False
     stall: float = 0.0
+    delay: float = 0.0
+    interval: float = 0.0
 
     @classmethod
     def json(cls, status: int, body, headers: dict | None = None) -> "Reply":
@@ -76,6 +83,7 @@ class FakeServer:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.server: ThreadingHTTPServer | None = None
+        self.closed: list[float] = []  # monotonic times at which a client left mid-answer
 
     # -- what a subclass provides
 
@@ -155,6 +163,8 @@ def _handler(fake: FakeServer):
         do_GET = do_POST  # noqa: N815
 
         def send(self, reply: Reply):
+            if reply.delay and self.client_left(reply.delay):
+                return
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
@@ -166,9 +176,16 @@ def _handler(fake: FakeServer):
                 return
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            for part in reply.parts:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
-                self.wfile.flush()
+            for number, part in enumerate(reply.parts):
+                if number and reply.interval and self.client_left(reply.interval):
+                    return
+                try:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    self.wfile.flush()
+                except OSError:
+                    fake.closed.append(time.monotonic())
+                    self.close_connection = True
+                    return
             if reply.stall:
                 fake.stopping.wait(reply.stall)
             if reply.reset:
@@ -181,10 +198,32 @@ def _handler(fake: FakeServer):
                 return
             self.wfile.write(b"0\r\n\r\n")
 
+        def client_left(self, seconds: float) -> bool:
+            """Wait `seconds` (or until stop); True, recorded, if the client closed meanwhile."""
+            until = time.monotonic() + seconds
+            while (left := until - time.monotonic()) > 0 and not fake.stopping.is_set():
+                readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+                if not readable:
+                    continue
+                if not _peek(self.connection):
+                    fake.closed.append(time.monotonic())
+                    self.close_connection = True
+                    return True
+                time.sleep(min(left, 0.05))  # a pipelined request waits its turn
+            return False
+
         def log_message(self, *args):
             pass
 
     return Handler
+
+
+def _peek(conn: socket.socket) -> bytes:
+    """A byte the client sent (kept for the next read), or b"" when it has closed."""
+    try:
+        return conn.recv(1, socket.MSG_PEEK)
+    except OSError:
+        return b""
 
 
 def vector(text: str, size: int = 4) -> list[float]:

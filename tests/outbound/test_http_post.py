@@ -228,3 +228,56 @@ def test_a_real_refused_connection_is_retried(sleeps):
     with pytest.raises(BadGateway, match="Could not connect"):
         http.post_json(url, provider="example", body=BODY, policy=egress.OPERATOR)
     assert sleeps == [0.25, 0.5]
+
+
+def _late(seconds: float, body: dict):
+    """Answer `body` after `seconds` of silence: a model generating its whole answer."""
+
+    def behaviour(server, conn) -> bool:
+        time.sleep(seconds)
+        return fs.answer(200, body)(server, conn)
+
+    return behaviour
+
+
+def _model_call(server, idle: float):
+    url = server.url + "/v1/chat/completions"
+    return http.post_json(
+        url, provider="example", body=BODY, policy=egress.OPERATOR, idle_timeout=idle
+    )
+
+
+def test_with_idle_timeout_an_answer_later_than_the_deadline_arrives(server, settings):
+    settings.GATEWAY_UPSTREAM_TIMEOUT = 0.3
+    server.always(_late(0.8, ANSWER))
+    assert _model_call(server, idle=3) == ANSWER
+    # The same call without idle_timeout is bounded as a whole by the deadline.
+    with pytest.raises(GatewayTimeout, match="GATEWAY_UPSTREAM_TIMEOUT"):
+        _real_post(server)
+
+
+def test_with_idle_timeout_a_silence_past_it_is_a_504_not_retried(server, settings, sleeps):
+    settings.GATEWAY_UPSTREAM_TIMEOUT = 5
+    server.always(_late(2.0, ANSWER))
+    started = time.monotonic()
+    with pytest.raises(GatewayTimeout) as info:
+        _model_call(server, idle=0.3)
+    assert info.value.code == "upstream_idle_timeout"
+    assert time.monotonic() - started < 1.5
+    assert len(server.requests) == 1 and sleeps == []
+
+
+def _drip_json(server, conn) -> bool:
+    body = b'{"done": true}'
+    conn.sendall(fs._head(200, {"Content-Type": "application/json", "Content-Length": "14"}))
+    for byte in body:
+        time.sleep(0.07)
+        conn.sendall(bytes([byte]))
+    return False
+
+
+def test_with_idle_timeout_a_slow_drip_is_read_to_its_end(server, settings):
+    # Each gap is short; the whole answer takes about a second, past the deadline.
+    settings.GATEWAY_UPSTREAM_TIMEOUT = 0.4
+    server.always(_drip_json)
+    assert _model_call(server, idle=2) == {"done": True}
