@@ -64,8 +64,8 @@ def gateway_rows(fixture, gateway: str, args, workers: list[int], server: int) -
     ]
     rows = []
     for label, path, headers, want in cells:
-        # The local-memory cache is per worker and each new connection may land on either:
-        # ask until several answers in a row come from the cache, so every worker has it.
+        # Ask until several answers in a row come from the cache, so the row measures cached
+        # answers (with a per-process --cache-url such as locmemcache://, on every worker).
         hits = 0
         for _ in range(30):
             status = fetch(gateway + path, headers)[1].get("x-portkey-cache-status")
@@ -100,7 +100,8 @@ def slow_providers(gateway: str, args, logs: Path, figures: dict) -> list[str]:
         slugs = [key.slug for key in keys]
         elapsed, answers = scale.concurrent_provider_routes(gateway, raw, slugs)
         lines.append(f"  10 provider routes asked at once by a client, cold: {elapsed:.0f} ms")
-        # A local-memory cache is per worker: a key is cached once each worker has served it.
+        # Until every answer is a HIT: one pass fills a cache the workers share; a per-process
+        # one (locmemcache://) fills only once each worker has served each key.
         passes, warm = 0, False
         while passes < 7 and not warm:
             passes += 1
@@ -140,7 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")
-    parser.add_argument("--cache-url", default="", help="default: local memory per worker")
+    parser.add_argument("--cache-url", default="", help="default: the machine cache")
     parser.add_argument("--api-keys", type=int, default=100_000)
     parser.add_argument("--sync-keys", type=int, default=50)
     parser.add_argument("--sync-models", type=int, default=2_000)

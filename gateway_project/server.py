@@ -32,6 +32,8 @@ from granian.constants import Interfaces
 from granian.log import LOGGING_CONFIG
 from granian.server import Server
 
+from gateway_project.env_file import read_env_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
@@ -69,7 +71,7 @@ class ServerSettings:
     @classmethod
     def read(cls) -> "ServerSettings":
         env = environ.Env()
-        environ.Env.read_env(BASE_DIR / ".env")
+        read_env_file(BASE_DIR)
         return cls(
             workers=env.int("WEB_CONCURRENCY", default=2),
             threads=env.int("GATEWAY_THREADS", default=512),

@@ -7,11 +7,12 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from gateway_project.caches import caches_setting
+from gateway_project.env_file import read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+read_env_file(BASE_DIR)
 
 
 def _read(name, cast, default=environ.Env.NOTSET):
@@ -98,8 +99,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "models_api.api.middleware.GatewayHeadersMiddleware",
-    "models_api.api.limits.RequestLimitsMiddleware",
-    "models_api.text.ControlCharactersMiddleware",  # a NUL in a query parameter: 400, any route
+    "models_api.api.limits.RequestLimitsMiddleware",  # sizes, then a NUL in the query: any route
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "models_api.api.compression.GZipMiddleware",  # Django's, but never on event streams
     "django.middleware.common.CommonMiddleware",  # ALLOWED_HOSTS, Content-Length

@@ -5,7 +5,7 @@ import logging
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -50,24 +50,37 @@ def liveness(request):
 
 @read_only
 def readiness(request):
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception:
-        log.exception("Readiness: database check failed")
-        checks["database"] = "unavailable"
-    try:
-        cache.set("readyz", "1", 5)
-        checks["cache"] = "ok" if cache.get("readyz") == "1" else "unavailable"
-    except Exception:
-        log.exception("Readiness: cache check failed")
-        checks["cache"] = "unavailable"
-    ready = all(v == "ok" for v in checks.values())
+    """Ready when the database answers and every cache store (settings.CACHES) keeps a value:
+    revocation and rate limits live in stores other than `default`."""
+    checks = {
+        "database": _database_ready(),
+        "caches": {alias: _cache_ready(alias) for alias in settings.CACHES},
+    }
+    ready = checks["database"] == "ok" and all(v == "ok" for v in checks["caches"].values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
     )
+
+
+def _database_ready() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        log.exception("Readiness: database check failed")
+        return "unavailable"
+    return "ok"
+
+
+def _cache_ready(alias: str) -> str:
+    try:
+        store = caches[alias]
+        store.set("readyz", "1", 5)
+        found = store.get("readyz")
+    except Exception:
+        log.exception("Readiness: cache %s check failed", alias)
+        return "unavailable"
+    return "ok" if found == "1" else "unavailable"
 
 
 @read_only

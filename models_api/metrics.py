@@ -131,8 +131,8 @@ def cache_observe(provider: str, status: str) -> None:
 
 
 def registry() -> CollectorRegistry:
-    """Every worker's samples under gunicorn (multiprocess mode), else this process's own."""
-    # prometheus_client's own switch, set by gunicorn.conf.py before any worker starts.
+    """Every worker's samples under the server (multiprocess mode), else this process's own."""
+    # prometheus_client's own switch, set by gateway_project/server.py before any worker starts.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return REGISTRY
     collected = CollectorRegistry()

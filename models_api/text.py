@@ -7,7 +7,7 @@ an id or a search either. Every such value is checked here, by one rule.
 
 import re
 
-from models_api.errors import InvalidRequest, error_response
+from models_api.errors import InvalidRequest
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # C0, DEL, C1, lone surrogates
 
@@ -30,31 +30,3 @@ def text_param(name: str, value: str, *, kind: str = "Query parameter") -> str:
             code="invalid_parameter",
         )
     return value
-
-
-class ControlCharactersMiddleware:
-    """Answers 400 for a query string with a control character, on every route (API, admin).
-
-    A plain query string (no percent escape, nothing unprintable) is passed without parsing.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        query = request.META.get("QUERY_STRING", "")
-        if "%" in query or not query.isprintable():
-            error = _query_error(request)
-            if error is not None:
-                return error_response(error)
-        return self.get_response(request)
-
-
-def _query_error(request) -> InvalidRequest | None:
-    try:
-        for name, values in request.GET.lists():
-            for value in values:
-                text_param(name, value)
-    except InvalidRequest as error:
-        return error
-    return None

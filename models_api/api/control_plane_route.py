@@ -12,6 +12,7 @@ from models_api.cache import cache_key, cached_fetch
 from models_api.catalog.query import paging_parse
 from models_api.errors import BadGateway, NotFound
 from models_api.outbound import egress, http
+from models_api.providers.fields import mapping
 
 NAME = "control-plane"
 
@@ -82,13 +83,10 @@ def control_plane_retrieve(*, access: Access, route: Route, model_id: str) -> tu
         raise _out_of_scope(model_id)
     # Ids such as "@openai-prod/gpt-4o" keep their "@" and "/" as the control plane expects.
     body, headers = _get("/models/" + quote(model_id, safe="@/:"), route=route, query={})
-    if not access.unrestricted and not access.allows_listed({"id": model_id, **_dict(body)}, slugs):
+    listed = {"id": model_id, **mapping(body)}
+    if not access.unrestricted and not access.allows_listed(listed, slugs):
         raise _out_of_scope(model_id)
     return body, headers
-
-
-def _dict(body: object) -> dict:
-    return body if isinstance(body, dict) else {}
 
 
 def _out_of_scope(model_id: str) -> NotFound:

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from models_api.catalog.values import metadata_clean
+from models_api.providers.fields import mapping
 
 LITELLM = "litellm"
 OPENROUTER = "openrouter"
@@ -142,15 +143,15 @@ def _openrouter(data: dict) -> Iterator[Record | None]:
         if not isinstance(model_id, str) or not model_id:
             yield None
             continue
-        pricing = _dict(item.get("pricing"))
-        architecture = _dict(item.get("architecture"))
+        pricing = mapping(item.get("pricing"))
+        architecture = mapping(item.get("architecture"))
         parameters = item.get("supported_parameters")
         parameters = parameters if isinstance(parameters, list) else []
         values = metadata_clean(
             {
                 "name": item.get("name"),
                 "context_length": item.get("context_length"),
-                "max_output_tokens": _dict(item.get("top_provider")).get("max_completion_tokens"),
+                "max_output_tokens": mapping(item.get("top_provider")).get("max_completion_tokens"),
                 "input_price": pricing.get("prompt"),
                 "output_price": pricing.get("completion"),
                 "input_modalities": architecture.get("input_modalities"),
@@ -159,7 +160,3 @@ def _openrouter(data: dict) -> Iterator[Record | None]:
             }
         )
         yield Record(model_id, OPENROUTER, values) if values else None
-
-
-def _dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from models_api.errors import InvalidRequest
+from models_api.errors import InvalidRequest, unknown_provider_message
 from models_api.providers.anthropic import AnthropicClient
 from models_api.providers.azure import AzureOpenAIClient
 from models_api.providers.base import ProviderClient
@@ -33,8 +33,7 @@ def get_client(slug: str) -> ProviderClient:
         return PROVIDERS[slug]
     except KeyError:
         raise InvalidRequest(
-            f"Unknown provider {slug!r}. Valid providers: {', '.join(provider_names())}.",
-            code="invalid_provider",
+            unknown_provider_message(slug, provider_names()), code="invalid_provider"
         ) from None
 
 

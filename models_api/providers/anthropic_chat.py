@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models_api.errors import BadGateway
+from models_api.providers import fields
+from models_api.providers import openai_messages as msgs
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.openai_request import Param, invalid
@@ -91,7 +93,7 @@ PARAMS = {
 def chat_request(body: Mapping, *, model: str) -> dict:
     """The /v1/messages body for an OpenAI chat body; `model` is Anthropic's model id."""
     req.refuse(body, REFUSED, PROVIDER)
-    system, turns = req.conversation(body, SPELLING, PROVIDER)
+    system, turns = msgs.conversation(body, SPELLING, PROVIDER)
     out = {"model": model, "messages": [{"role": r, "content": c} for r, c in turns]}
     if system:
         out["system"] = system
@@ -111,10 +113,10 @@ def _tool_result(call_id: str, name: str | None, text: str, where: str) -> dict:
 def _user_part(part: dict, where: str) -> dict:
     kind = part["type"]
     if kind == "text":
-        return {"type": "text", "text": req.text_of([part], where)}
+        return {"type": "text", "text": msgs.text_of([part], where)}
     if kind == "image_url":
-        url = req.image_url(part, where)
-        found = req.data_uri(url, f"{where}.image_url.url")
+        url = msgs.image_url(part, where)
+        found = msgs.data_uri(url, f"{where}.image_url.url")
         if found is None:
             if not url.startswith(("https://", "http://")):
                 raise invalid(f"{where}.image_url.url", "Image URLs must be http(s) or data: URIs.")
@@ -126,8 +128,8 @@ def _user_part(part: dict, where: str) -> dict:
             )
         return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": data}}
     if kind == "file":
-        file = part.get("file") if isinstance(part.get("file"), dict) else {}
-        found = req.data_uri(file.get("file_data") or "-", f"{where}.file.file_data")
+        file = fields.mapping(part.get("file"))
+        found = msgs.data_uri(file.get("file_data") or "-", f"{where}.file.file_data")
         if not found or found[0] != "application/pdf":
             raise invalid(f"{where}.file", "anthropic takes files as base64 PDF data: URIs only.")
         source = {"type": "base64", "media_type": found[0], "data": found[1]}
@@ -135,7 +137,7 @@ def _user_part(part: dict, where: str) -> dict:
     raise invalid(f"{where}.type", f"anthropic cannot take '{kind}' content.")
 
 
-SPELLING = req.Spelling(
+SPELLING = msgs.Spelling(
     system=lambda text: {"type": "text", "text": text},
     user_part=_user_part,
     text=lambda text: {"type": "text", "text": text},
@@ -261,7 +263,7 @@ def _delta(chunks: shapes.Chunks, blocks: dict, data: dict) -> Iterator[dict]:
 
 
 def _stream_error(data: dict) -> Exception:
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error = fields.mapping(data.get("error"))
     status = ERROR_STATUS.get(error.get("type"), 502)
     status, headers = error_status(status, data)
     message = error_message(status, data)

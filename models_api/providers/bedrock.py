@@ -14,7 +14,7 @@ class SigV4Signer:
     """A requests auth callable: signs each prepared request, so every retry is signed anew."""
 
     def __init__(self, key_id: str, secret: str, token: str | None, region: str):
-        # botocore is imported on first use: it adds ~10 MB to every worker otherwise.
+        # botocore is imported on first use: it is large, and only Bedrock keys need it.
         from botocore.credentials import Credentials
 
         self.credentials = Credentials(key_id, secret, token)

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models_api.errors import BadGateway
+from models_api.providers import fields
+from models_api.providers import openai_messages as msgs
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.openai_request import Param, invalid
@@ -68,7 +70,7 @@ def chat_request(body: Mapping, *, model: str) -> dict:
     `seed`, `user` and `parallel_tool_calls` have no Converse equivalent and are not sent.
     """
     req.refuse(body, REFUSED, PROVIDER)
-    system, turns = req.conversation(body, SPELLING, PROVIDER)
+    system, turns = msgs.conversation(body, SPELLING, PROVIDER)
     out: dict = {"messages": [{"role": role, "content": blocks} for role, blocks in turns]}
     tool_history = any("toolUse" in b or "toolResult" in b for _, blocks in turns for b in blocks)
     if system:
@@ -87,10 +89,10 @@ def _tool_result(call_id: str, name: str | None, text: str, where: str) -> dict:
 def _user_part(part: dict, where: str) -> dict:
     kind = part["type"]
     if kind == "text":
-        return {"text": req.text_of([part], where)}
+        return {"text": msgs.text_of([part], where)}
     if kind == "image_url":
-        url = req.image_url(part, where)
-        found = req.data_uri(url, f"{where}.image_url.url")
+        url = msgs.image_url(part, where)
+        found = msgs.data_uri(url, f"{where}.image_url.url")
         if found is None and url.startswith("s3://"):
             return {"image": {"format": _format(url), "source": {"s3Location": {"uri": url}}}}
         if found is None:
@@ -112,7 +114,7 @@ def _format(url: str) -> str:
     return found
 
 
-SPELLING = req.Spelling(
+SPELLING = msgs.Spelling(
     system=lambda text: {"text": text},
     user_part=_user_part,
     text=lambda text: {"text": text},
@@ -274,7 +276,7 @@ def _event(headers: dict, payload: bytes) -> tuple[str, dict]:
 
 def error_message(status: int, data: object) -> str:
     """The message of a Bedrock error body {"message": ...}."""
-    found = data if isinstance(data, dict) else {}
+    found = fields.mapping(data)
     message = found.get("message") or found.get("Message")
     return message if isinstance(message, str) and message else f"bedrock answered {status}."
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models_api.errors import BadGateway
+from models_api.providers import openai_messages as msgs
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.openai_request import Param, invalid
@@ -68,7 +69,7 @@ def chat_request(body: Mapping, *, model: str) -> dict:
     `user`, `metadata` and `parallel_tool_calls` have no Cohere equivalent and are not sent.
     """
     req.refuse(body, REFUSED, PROVIDER)
-    out = {"model": model, "messages": _messages(req.messages(body))}
+    out = {"model": model, "messages": _messages(msgs.messages(body))}
     req.apply(body, PARAMS, out)
     functions = req.functions(body)
     kind, name = req.tool_choice(body) or ("auto", None)
@@ -96,24 +97,24 @@ def _messages(found: list[dict]) -> list[dict]:
         role, where = message["role"], f"messages[{i}]"
         content = message.get("content")
         if role in ("system", "developer"):
-            text = req.text_of(content, f"{where}.content")
+            text = msgs.text_of(content, f"{where}.content")
             turns.append({"role": "system", "content": text} if text else None)
         elif role == "user":
             turns.append({"role": "user", "content": _user_content(content, f"{where}.content")})
         elif role == "assistant":
             turn = {"role": "assistant"}
-            text = req.text_of(content, f"{where}.content")
+            text = msgs.text_of(content, f"{where}.content")
             if text:
                 turn["content"] = text
-            calls = req.tool_calls(message, where)
+            calls = msgs.tool_calls(message, where)
             if calls:
                 turn["tool_calls"] = [
                     shapes.tool_call(c_id, name, args) for c_id, name, args in calls
                 ]
             turns.append(turn if len(turn) > 1 else None)
         elif role == "tool":
-            text = req.text_of(content, f"{where}.content")
-            turn = {"role": "tool", "tool_call_id": req.tool_call_id(message, where)}
+            text = msgs.text_of(content, f"{where}.content")
+            turn = {"role": "tool", "tool_call_id": msgs.tool_call_id(message, where)}
             turns.append({**turn, "content": text})
         else:
             raise invalid(f"{where}.role", f"cohere has no '{role}' role.")
@@ -124,16 +125,16 @@ def _messages(found: list[dict]) -> list[dict]:
 
 
 def _user_content(content: Any, where: str) -> str | list[dict]:
-    items = req.parts(content, where)
+    items = msgs.parts(content, where)
     if all(p["type"] == "text" for p in items):
-        return req.text_of(items, where) or []
+        return msgs.text_of(items, where) or []
     blocks = []
     for j, part in enumerate(items):
         if part["type"] == "text":
-            blocks.append({"type": "text", "text": req.text_of([part], f"{where}[{j}]")})
+            blocks.append({"type": "text", "text": msgs.text_of([part], f"{where}[{j}]")})
         elif part["type"] == "image_url":
-            url = req.image_url(part, f"{where}[{j}]")
-            req.data_uri(url, f"{where}[{j}].image_url.url")  # checks a data: URI's form
+            url = msgs.image_url(part, f"{where}[{j}]")
+            msgs.data_uri(url, f"{where}[{j}].image_url.url")  # checks a data: URI's form
             blocks.append({"type": "image_url", "image_url": {"url": url}})
         else:
             raise invalid(f"{where}[{j}].type", f"cohere cannot take '{part['type']}' content.")

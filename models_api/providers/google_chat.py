@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models_api.errors import BadGateway, InvalidRequest
+from models_api.providers import fields
+from models_api.providers import openai_messages as msgs
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.openai_request import Param, invalid
@@ -62,7 +64,7 @@ def chat_request(body: Mapping, *, model: str) -> dict:
     `user`, `metadata` and `parallel_tool_calls` have no Gemini equivalent and are not sent.
     """
     req.refuse(body, REFUSED, PROVIDER)
-    system, turns = req.conversation(body, SPELLING, PROVIDER)
+    system, turns = msgs.conversation(body, SPELLING, PROVIDER)
     out: dict = {"contents": [{"role": role, "parts": parts} for role, parts in turns]}
     if system:
         out["systemInstruction"] = {"parts": system}
@@ -103,10 +105,10 @@ def _function_response(call_id: str, name: str | None, text: str, where: str) ->
 def _user_part(part: dict, where: str) -> dict:
     kind = part["type"]
     if kind == "text":
-        return {"text": req.text_of([part], where)}
+        return {"text": msgs.text_of([part], where)}
     if kind == "image_url":
-        url = req.image_url(part, where)
-        found = req.data_uri(url, f"{where}.image_url.url")
+        url = msgs.image_url(part, where)
+        found = msgs.data_uri(url, f"{where}.image_url.url")
         if found:
             return {"inlineData": {"mimeType": found[0], "data": found[1]}}
         if not url.startswith(("https://", "http://", "gs://")):
@@ -114,20 +116,20 @@ def _user_part(part: dict, where: str) -> dict:
         mime = mimetypes.guess_type(url.split("?")[0])[0] or "image/jpeg"
         return {"fileData": {"mimeType": mime, "fileUri": url}}
     if kind == "input_audio":
-        audio = part.get("input_audio") if isinstance(part.get("input_audio"), dict) else {}
+        audio = fields.mapping(part.get("input_audio"))
         if audio.get("format") not in ("wav", "mp3") or not isinstance(audio.get("data"), str):
             raise invalid(f"{where}.input_audio", "input_audio needs base64 data and wav or mp3.")
         return {"inlineData": {"mimeType": f"audio/{audio['format']}", "data": audio["data"]}}
     if kind == "file":
-        file = part.get("file") if isinstance(part.get("file"), dict) else {}
-        found = req.data_uri(file.get("file_data") or "-", f"{where}.file.file_data")
+        file = fields.mapping(part.get("file"))
+        found = msgs.data_uri(file.get("file_data") or "-", f"{where}.file.file_data")
         if not found:
             raise invalid(f"{where}.file", "google takes files as base64 data: URIs here.")
         return {"inlineData": {"mimeType": found[0], "data": found[1]}}
     raise invalid(f"{where}.type", f"google cannot take '{kind}' content.")
 
 
-SPELLING = req.Spelling(
+SPELLING = msgs.Spelling(
     system=lambda text: {"text": text},
     user_part=_user_part,
     text=lambda text: {"text": text},
@@ -158,7 +160,7 @@ def chat_response(data: object, *, model: str) -> dict:
 
 
 def _refuse_blocked(data: dict) -> None:
-    feedback = data.get("promptFeedback") if isinstance(data.get("promptFeedback"), dict) else {}
+    feedback = fields.mapping(data.get("promptFeedback"))
     reason = feedback.get("blockReason")
     if reason and not data.get("candidates"):
         detail = feedback.get("blockReasonMessage")
@@ -252,7 +254,7 @@ def chat_stream(events: Iterable[tuple[str, object]], *, model: str) -> Iterator
 
 
 def _stream_error(data: dict) -> Exception:
-    error = data["error"] if isinstance(data["error"], dict) else {}
+    error = fields.mapping(data["error"])
     status = error.get("code") if isinstance(error.get("code"), int) else 502
     message = error_message(status, data)
     return shapes.upstream(PROVIDER, message, status=status, code=error.get("status"))

@@ -7,7 +7,7 @@ from models_api.providers.base import Call, Endpoint, Model, ProviderClient, Tar
 from models_api.providers.openai_specs import Spec
 
 # The fields of an item in OpenAI's own list. An item with nothing else (OpenAI's answer, and
-# servers that copy it exactly) skips the search for metadata fields: most of the time of a list.
+# servers that copy it exactly) skips the search for metadata fields, the costly part of a list.
 PLAIN_KEYS = frozenset({"id", "object", "created", "owned_by"})
 CONTEXT_KEYS = ("context_length", "max_context_length", "context_window", "max_model_len")
 

@@ -31,8 +31,8 @@ class Target:
 class Model:
     """One model, normalised to OpenAI's shape plus the metadata the provider gave.
 
-    Treat it as immutable. It is not declared frozen because a frozen dataclass is several
-    times slower to build, and one is built for every model of every uncached list and sync.
+    Treat it as immutable. It is not declared frozen: a frozen dataclass is slower to build
+    (benchmarks/README.md), and one is built for every model of every uncached list and sync.
     """
 
     id: str

@@ -1,4 +1,4 @@
-"""The gateway's own request limits: a JSON 414 for a long URL, a JSON 431 for big headers."""
+"""Before any view: a JSON 414 for a long URL, 431 for big headers, 400 for a NUL in a query."""
 
 import pytest
 
@@ -44,3 +44,15 @@ def test_what_counts_as_a_header():
     assert limit_exceeded(meta) is None  # 64 headers; server variables are not headers
     meta["CONTENT_LENGTH"] = "0"
     assert limit_exceeded(meta).status == 431
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/admin/login/"])
+def test_a_control_character_in_the_query_is_a_json_400_on_any_route(client, path):
+    response = client.get(f"{path}?next=a%00b")
+    assert_json_error(response, 400, "invalid_parameter")
+    assert response.json()["error"]["param"] == "next"
+
+
+def test_an_overlong_query_is_a_414_before_its_characters_are_read(client):
+    response = client.get(f"/healthz?x=%00{'a' * MAX_TARGET_BYTES}")
+    assert_json_error(response, 414, "uri_too_long")

@@ -95,7 +95,8 @@ def test_health_endpoints(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "cache": "ok"}
+    caches = {"default": "ok", "state": "ok", "ratelimit": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "caches": caches}
 
 
 @responses.activate

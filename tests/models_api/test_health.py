@@ -1,6 +1,8 @@
-"""/healthz, /readyz and /metrics answer every method in JSON: 405 with Allow, OPTIONS, HEAD."""
+"""/healthz, /readyz and /metrics: JSON for every method (405 with Allow, OPTIONS, HEAD), and
+/readyz checks the database and every cache store."""
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +49,35 @@ def test_get_still_answers(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json()["status"] == "ok"
     assert b"gateway_requests_total" in client.get("/metrics").content
+
+
+def test_readiness_checks_every_cache_store_by_name(client, settings):
+    assert set(settings.CACHES) == {"default", "state", "ratelimit"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "caches": {"default": "ok", "state": "ok", "ratelimit": "ok"}},
+    }
+
+
+def broken(*args, **kwargs):
+    raise ConnectionError("the store is down")
+
+
+@pytest.mark.parametrize("alias", ["state", "ratelimit"])
+def test_a_store_other_than_default_that_fails_is_not_ready(client, monkeypatch, alias):
+    monkeypatch.setattr(caches[alias], "set", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    found = response.json()["checks"]["caches"]
+    assert found == {**{a: "ok" for a in ("default", "state", "ratelimit")}, alias: "unavailable"}
+
+
+def test_a_store_that_loses_what_it_was_given_is_not_ready(client, monkeypatch):
+    monkeypatch.setattr(caches["state"], "get", lambda *args, **kwargs: None)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["caches"]["state"] == "unavailable"
+    assert response.json()["checks"]["database"] == "ok"

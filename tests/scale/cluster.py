@@ -121,6 +121,8 @@ class Child:
 class Gateway(Child):
     """The gateway under its production server, on a port the kernel picks (no race)."""
 
+    health_timeout = 2.0  # seconds for one /healthz; wait_ready's `seconds` bounds them all
+
     def __init__(self, *, env: dict, log: Path, workers: int = 1, threads: int = 4, app: str = ""):
         command = [sys.executable, "-m", "gateway_project.server", "--host", HOST, "--port", "0"]
         command += ["--app", app] if app else []
@@ -141,9 +143,12 @@ class Gateway(Child):
         return int(found.group(1)) if found else None
 
     def _healthy(self) -> bool:
+        if self.popen.poll() is not None:
+            raise RuntimeError(f"gateway exited before it answered:\n{self.output()[-3000:]}")
         try:
-            return http().get(f"{self.url}/healthz", timeout=2).status_code == 200
-        except requests.ConnectionError:
+            return http().get(f"{self.url}/healthz", timeout=self.health_timeout).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            # Not yet: a worker still booting on a busy machine can hold a request this long.
             return False
 
     def workers(self) -> list[int]:

@@ -12,7 +12,7 @@ from tests.scale.cluster import wait_for
 from tests.scale.freeze import freeze_for, gate_for, kill
 
 # New models in the key whose write is interrupted: on PostgreSQL the held one comes after two
-# full insert batches (models_api/bulk.py BATCH = 2000) are written in the transaction.
+# full insert batches (models_api/catalog/bulk.py BATCH = 2000) are written in the transaction.
 BIG = 5_000
 ENTRY_COLUMNS = "model_id, public_id, is_listed, fingerprint, first_seen_at, last_seen_at, synced"
 
@@ -85,7 +85,8 @@ def test_a_sync_killed_inside_a_key_transaction_leaves_that_key_as_it_was(shared
     assert [row[0] for row in entries(shared, alpha)] == ["a-0", "a-1", "a-2", "a-3", "a-4"]
     assert entries(shared, bravo) == before  # not one partial row, not one changed timestamp
     runs = shared.store.rows("SELECT status, finished_at FROM models_api_syncrun ORDER BY id")
-    # The killed run stays "running" with no end time: nothing marks it as abandoned.
+    # The killed run is still "running" with no end time in the table: the next sync, or the
+    # admin's sync-run pages, mark it interrupted (models_api/catalog/runs.py).
     assert runs == [("succeeded", runs[0][1]), ("running", None)]
 
     shared.check("sync_models")  # and the next sync completes the key

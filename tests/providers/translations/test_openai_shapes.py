@@ -7,6 +7,7 @@ import struct
 import pytest
 
 from models_api.errors import BadGateway, InvalidRequest
+from models_api.providers import openai_messages as msgs
 from models_api.providers import openai_request as req
 from models_api.providers import openai_shapes as shapes
 
@@ -46,13 +47,13 @@ def test_unsupported_fields_pass_at_their_off_value_only():
     ],
 )
 def test_data_uris(url, found):
-    assert req.data_uri(url, "p") == found
+    assert msgs.data_uri(url, "p") == found
 
 
 @pytest.mark.parametrize("url", ["data:image/png,AAAA", "data:;base64,AAAA", ""])
 def test_data_uris_that_are_not_base64_with_a_type_are_refused(url):
     with pytest.raises(InvalidRequest) as raised:
-        req.data_uri(url, "messages[0].content[1].image_url.url")
+        msgs.data_uri(url, "messages[0].content[1].image_url.url")
     assert raised.value.param == "messages[0].content[1].image_url.url"
 
 
@@ -89,10 +90,10 @@ def test_tool_choice_that_names_no_declared_tool_is_refused(body):
 def test_tool_call_arguments_must_be_a_json_object():
     message = {"tool_calls": [{"id": "c", "function": {"name": "f", "arguments": "[1]"}}]}
     with pytest.raises(InvalidRequest) as raised:
-        req.tool_calls(message, "messages[2]")
+        msgs.tool_calls(message, "messages[2]")
     assert raised.value.param == "messages[2].tool_calls[0].function.arguments"
     empty = {"tool_calls": [{"id": "c", "function": {"name": "f", "arguments": ""}}]}
-    assert req.tool_calls(empty, "m") == [("c", "f", {})]
+    assert msgs.tool_calls(empty, "m") == [("c", "f", {})]
 
 
 def test_usage_keeps_total_and_subsets():
