@@ -100,7 +100,13 @@ def test_many_headers_are_the_gateways_json_431(gateway):
 )
 def test_what_the_server_refuses_itself_is_a_bare_status(gateway, head, status):
     got, headers, body = exchange(gateway, head)
-    assert (got, body) == (status, b"")
+    if body:
+        # Granian reads a head in pieces: a 500 KB header sometimes reaches the gateway, whose
+        # own refusal is its JSON error with the same status. Never anything else.
+        assert got == status and json.loads(body)["error"]["type"] == "invalid_request_error"
+        assert headers["content-type"] == "application/json"
+        return
+    assert got == status
     # Whatever of the head arrived before a reset: no body announced, no HTML, closed.
     assert headers.get("content-length", "0") == "0"
     assert "content-type" not in headers
