@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import processes
-from benchmarks.load import Result, wrk
+from benchmarks.load import SCRIPT, Result, wrk
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,13 @@ def established(pids: list[int], port: int) -> tuple[int, ...]:
 
 
 def measured(
-    url: str, *, server_pid: int, connections: int, seconds: int, headers: dict
+    url: str,
+    *,
+    server_pid: int,
+    connections: int,
+    seconds: int,
+    headers: dict,
+    script: Path = SCRIPT,
 ) -> Measured:
     pids = processes.tree(server_pid)
     workers = processes.children(server_pid) or [server_pid]
@@ -48,7 +54,7 @@ def measured(
     before = processes.cpu_seconds(pids)
     per_worker = [processes.cpu_seconds([pid]) for pid in workers]
     sampler.start()
-    result = wrk(url, connections=connections, seconds=seconds, headers=headers)
+    result = wrk(url, connections=connections, seconds=seconds, headers=headers, script=script)
     sampler.join()
     used = processes.cpu_seconds(pids) - before
     worker_used = [

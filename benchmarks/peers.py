@@ -5,6 +5,7 @@ Portkey 1.15.2 is installed from npm into .peers/ (gitignored), with hono pinned
 lockfile's versions (newer ones answer every proxied call with 500), and kept on 127.0.0.1 by
 a small module that gives every listen() the loopback host. Both gateways pass GET /v1/models
 through to the fake provider (OpenAI's shape, 50 models); this one also answers it from cache.
+Then both forward POST /v1/chat/completions to a fake chat provider (benchmarks/peers_chat.py).
 """
 
 import argparse
@@ -14,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from benchmarks import processes, seed
+from benchmarks import inference, peers_chat, processes, seed
 from benchmarks.load import fetch, wrk
 from benchmarks.measure import Measured, measured
 
@@ -108,12 +109,16 @@ def table(cells: list[tuple[str, list[Measured]]], peer: list[Measured]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--calls", type=int, default=1000, help="sequential chat calls")
     args = parser.parse_args()
     start_server = install()
     work = Path(tempfile.mkdtemp(prefix="gateway-peers-"))
     print(f"logs in {work}", flush=True)
     provider, provider_url = processes.fake_provider(models=50, latency_ms=0, logs=work)
-    with provider:
+    chat_fake, chat_url = inference.start_fake(work)
+    chat_head = peers_chat.headers(chat_url, CREDENTIAL)
+    chat = {"calls": args.calls, "seconds": args.seconds, "logs": work}
+    with provider, chat_fake:
         passthrough = {
             "Accept-Encoding": "gzip",
             "x-portkey-provider": "openai",
@@ -133,11 +138,16 @@ def main() -> None:
             peer = runs(
                 portkey_url + "/v1/models", passthrough, pid=portkey.pid, seconds=args.seconds
             )
+            portkey_chat = peers_chat.run(
+                "Portkey OSS", portkey_url, chat_head, pid=portkey.pid, **chat
+            )
         alone = runs(f"{provider_url}/v1/models", {}, pid=provider.pid, seconds=args.seconds)
+        chats = [peers_chat.run("fake provider alone", chat_url, {}, pid=None, **chat),
+                 portkey_chat]  # fmt: skip
         env = seed.environment(
             database_url=f"sqlite:///{work / 'bench.sqlite3'}",
             cache_url="",
-            provider_hosts=[provider_url.removeprefix("http://")],
+            provider_hosts=[h.removeprefix("http://") for h in (provider_url, chat_url)],
         )
         seed.django_start(env)
         ours = {**passthrough, "x-portkey-api-key": seed.api_key_scoped([])}
@@ -156,8 +166,13 @@ def main() -> None:
                 cells.append(
                     (label, runs(url + "/v1/models", ours, pid=gateway.pid, seconds=args.seconds))
                 )
+                if ttl == "0":
+                    head = {**chat_head, "x-portkey-api-key": ours["x-portkey-api-key"]}
+                    chats.append(peers_chat.run("this gateway", url, head, pid=gateway.pid, **chat))
     print()
     print(table(cells, peer))
+    print()
+    print(peers_chat.table(chats))
     print(
         f"\nGET /v1/models, OpenAI shape, 50 models, gzip; wrk -t1, {args.seconds} s per run; "
         f"Portkey {PORTKEY} (one Node process) against this gateway under its production server; "
