@@ -17,6 +17,7 @@ from django.conf import settings
 from models_api.api.relay import StreamOutcome, relay_openai_stream, translated_stream
 from models_api.errors import BadGateway, InvalidRequest
 from models_api.outbound import sse
+from models_api.outbound.answers import ErrorReader
 from models_api.outbound.streaming import Stream
 from models_api.providers import (
     anthropic_chat,
@@ -25,6 +26,7 @@ from models_api.providers import (
     cohere_embeddings,
     google_chat,
     google_embeddings,
+    native_errors,
 )
 from models_api.providers import openai_shapes as shapes
 from models_api.providers.base import ROUTES, ProviderClient
@@ -34,6 +36,8 @@ Finish = Callable[[StreamOutcome], None]
 
 
 class Adapter(Protocol):
+    errors: ErrorReader | None  # reads the provider's error answers; None: the generic reader
+
     def request(self, body: dict, *, model: str, stream: bool) -> tuple[bytes, bool]:
         """(the provider's body, whether the relay drops the usage-only chunk)."""
 
@@ -53,6 +57,7 @@ class Forward:
     field kept (key order too); `stream_usage` when the provider takes stream_options."""
 
     stream_usage: bool = False
+    errors: ErrorReader | None = None
 
     def request(self, body: dict, *, model: str, stream: bool) -> tuple[bytes, bool]:
         body = {**body, "model": model}
@@ -91,6 +96,7 @@ class Translate:
         default=lambda chunks: sse_json_events(chunks)
     )
     answer_fields: Callable[[dict], dict] = field(default=lambda body: {})  # from the request
+    errors: ErrorReader | None = None
 
     def request(self, body: dict, *, model: str, stream: bool) -> tuple[bytes, bool]:
         # The translation carries `stream` over where the provider takes it in the body.
@@ -148,12 +154,18 @@ def _embedding_fields(provider: str) -> Callable[[dict], dict]:
 
 
 def _chat(module, **extra) -> Translate:
-    return Translate(module.chat_request, module.chat_response, module.chat_stream, **extra)
+    errors = getattr(native_errors, module.PROVIDER)
+    return Translate(
+        module.chat_request, module.chat_response, module.chat_stream, errors=errors, **extra
+    )
 
 
 def _embeddings(module, provider: str) -> Translate:
     fields = _embedding_fields(provider)
-    return Translate(module.embeddings_request, module.embeddings_response, answer_fields=fields)
+    errors = getattr(native_errors, provider)
+    return Translate(
+        module.embeddings_request, module.embeddings_response, answer_fields=fields, errors=errors
+    )
 
 
 FORWARD = Forward()

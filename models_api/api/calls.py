@@ -93,7 +93,7 @@ def model_call(request, *, capability: str, route: Route) -> HttpResponse:
         payload, drop_usage = adapter.request(body.data, model=chosen.model, stream=body.stream)
         if body.stream:
             return _stream(call, endpoint, adapter, payload, drop_usage, headers)
-        data = _post(endpoint, chosen, payload)
+        data = _post(endpoint, chosen, payload, adapter)
         answer = adapter.answer(data, model=chosen.model, body=body.data)
         if not isinstance(answer, dict):
             raise BadGateway(
@@ -111,7 +111,7 @@ def _url(endpoint: Endpoint) -> str:
     return f"{endpoint.url}?{urlencode(endpoint.params)}" if endpoint.params else endpoint.url
 
 
-def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes) -> object:
+def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes, adapter: Adapter) -> object:
     return http.post_json(
         _url(endpoint),
         provider=chosen.target.provider,
@@ -120,6 +120,7 @@ def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes) -> object:
         auth=endpoint.auth,
         secrets=endpoint.secrets,
         idle_timeout=settings.GATEWAY_STREAM_IDLE_TIMEOUT,
+        read_error=adapter.errors,
     )
 
 
@@ -138,6 +139,7 @@ def _stream(
         headers=endpoint.headers,
         auth=endpoint.auth,
         secrets=endpoint.secrets,
+        read_error=adapter.errors,
     )
 
     def finished(outcome: StreamOutcome) -> None:

@@ -1,45 +1,23 @@
-"""Native providers through the adapter seam: Gemini, Cohere and Bedrock chat (streamed too)
-and Gemini and Cohere embeddings, each against its fake, translated both ways."""
+"""Native providers through the adapter seam: Anthropic, Gemini, Cohere and Bedrock chat
+(streamed too) and Gemini, Cohere and Bedrock embeddings, each against its fake, translated
+both ways."""
 
 import orjson
 import pytest
 from rest_framework.test import APIClient
 
 from models_api.usage.models import Usage
-from tests.api.conftest import post
+from tests.api.conftest import FAMILIES, native_client, post
 from tests.factories import VirtualKeyFactory, make_api_key
-from tests.fakes.bedrock import FakeBedrock
-from tests.fakes.cohere import FakeCohere
-from tests.fakes.google import FakeGemini
 
 pytestmark = pytest.mark.django_db
 MESSAGES = [{"role": "user", "content": "Hi"}]
-CHAT_PATHS = {"google": ":generateContent", "cohere": "/v2/chat", "bedrock": "/converse"}
-FAMILIES = {
-    "google": (lambda: FakeGemini(api_key="g-key"), "g-key", {}),
-    "cohere": (lambda: FakeCohere(api_key="c-key"), "c-key", {}),
-    "bedrock": (
-        lambda: FakeBedrock(access_key="AKIDFAKE", secret_key="b-secret", region="us-east-1"),
-        "b-secret",
-        {"aws_access_key_id": "AKIDFAKE", "aws_region": "us-east-1"},
-    ),
+CHAT_PATHS = {
+    "anthropic": "/v1/messages",
+    "google": ":generateContent",
+    "cohere": "/v2/chat",
+    "bedrock": "/converse",
 }
-
-
-@pytest.fixture(params=sorted(FAMILIES))
-def native(request, db, settings):
-    """(provider, fake, client) with a virtual key on the family's fake."""
-    start, credential, options = FAMILIES[request.param]
-    with start() as fake:
-        settings.GATEWAY_TRUSTED_CUSTOM_HOSTS = [fake.url.removeprefix("http://")]
-        VirtualKeyFactory(slug="native", provider=request.param, base_url=fake.url,
-                          credential=credential, options=options)  # fmt: skip
-        _, raw = make_api_key()
-        yield (
-            request.param,
-            fake,
-            APIClient(HTTP_X_PORTKEY_API_KEY=raw, HTTP_X_PORTKEY_VIRTUAL_KEY="native"),
-        )
 
 
 def test_chat_is_translated_both_ways(native):
@@ -72,12 +50,8 @@ def test_chat_streams_are_translated_into_chunks(native):
 
 @pytest.mark.parametrize("provider", ["google", "cohere"])
 def test_embeddings_are_translated(db, settings, provider):
-    start, credential, _ = FAMILIES[provider]
-    with start() as fake:
-        settings.GATEWAY_TRUSTED_CUSTOM_HOSTS = [fake.url.removeprefix("http://")]
-        VirtualKeyFactory(slug="emb", provider=provider, base_url=fake.url, credential=credential)
-        _, raw = make_api_key()
-        client = APIClient(HTTP_X_PORTKEY_API_KEY=raw, HTTP_X_PORTKEY_VIRTUAL_KEY="emb")
+    with FAMILIES[provider][0]() as fake:
+        client = native_client(provider, fake, settings)
         body = {"model": "embed-model", "input": ["ab", "abc"]}
         response = post(client, "embeddings", body)
         assert response.status_code == 200, response.content
