@@ -22,6 +22,7 @@ from models_api.outbound.streaming import Stream
 from models_api.providers import (
     anthropic_chat,
     bedrock_chat,
+    bedrock_embeddings,
     cohere_chat,
     cohere_embeddings,
     google_chat,
@@ -33,6 +34,7 @@ from models_api.providers.base import ROUTES, ProviderClient
 from models_api.usage.tokens import with_stream_usage
 
 Finish = Callable[[StreamOutcome], None]
+Post = Callable[[bytes], tuple[object, Mapping[str, str]]]  # one POST: (its JSON, its headers)
 
 
 class Adapter(Protocol):
@@ -40,6 +42,9 @@ class Adapter(Protocol):
 
     def request(self, body: dict, *, model: str, stream: bool) -> tuple[bytes, bool]:
         """(the provider's body, whether the relay drops the usage-only chunk)."""
+
+    def send(self, post: Post, payload: bytes) -> object:
+        """The provider's decoded answer to `payload`, sent by `post`."""
 
     def answer(self, data: object, *, model: str, body: dict) -> dict:
         """OpenAI's answer for the provider's decoded answer (`body` is the client's request);
@@ -66,6 +71,9 @@ class Forward:
             body, asked = with_stream_usage(body)
             drop_usage = not asked
         return orjson.dumps(body), drop_usage
+
+    def send(self, post: Post, payload: bytes) -> object:
+        return post(payload)[0]
 
     def answer(self, data: object, *, model: str, body: dict) -> dict:
         return data
@@ -104,6 +112,9 @@ class Translate:
         asked = isinstance(options, dict) and options.get("include_usage") is True
         return orjson.dumps(self.to_provider(body, model=model)), not asked
 
+    def send(self, post: Post, payload: bytes) -> object:
+        return post(payload)[0]
+
     def answer(self, data: object, *, model: str, body: dict) -> dict:
         return self.from_provider(data, model=model, **self.answer_fields(body))
 
@@ -116,6 +127,28 @@ class Translate:
             return convert(self.events(raw), model=model)
 
         return translated_stream(stream, translated, drop_usage=drop_usage, on_finish=on_finish)
+
+
+@dataclass(frozen=True)
+class EachBody(Translate):
+    """A native API that takes one call per body of `to_provider`'s list (Bedrock's
+    InvokeModel), made in order; `from_provider` gets the answers as a list, and
+    `token_counts` read by `count` from each answer's headers."""
+
+    count: Callable[[Mapping[str, str]], int | None] = field(default=lambda headers: None)
+
+    def request(self, body: dict, *, model: str, stream: bool) -> tuple[list[bytes], bool]:
+        return [orjson.dumps(one) for one in self.to_provider(body, model=model)], True
+
+    def send(self, post: Post, payload: list[bytes]) -> list[tuple[object, Mapping[str, str]]]:
+        return [post(one) for one in payload]
+
+    def answer(self, data: object, *, model: str, body: dict) -> dict:
+        answers = [found for found, _ in data]
+        counts = [self.count(headers) for _, headers in data]
+        return self.from_provider(
+            answers, model=model, token_counts=counts, **self.answer_fields(body)
+        )
 
 
 def sse_json_events(chunks: Iterable[bytes]) -> Iterator[tuple[str, object]]:
@@ -170,8 +203,8 @@ def _embeddings(module, provider: str) -> Translate:
 
 FORWARD = Forward()
 FORWARD_WITH_USAGE = Forward(stream_usage=True)
-# The native families, per capability: one request and one answer each. Bedrock embeddings
-# take one InvokeModel call per input, which this seam does not make: 400 until wired.
+# The native families, per capability: one request and one answer each, but for Bedrock
+# embeddings: one InvokeModel call per Titan input, or per 96 Cohere Embed inputs.
 NATIVE: Mapping[tuple[str, str], Adapter] = {
     ("anthropic", "chat"): _chat(anthropic_chat),
     ("google", "chat"): _chat(google_chat),
@@ -179,6 +212,13 @@ NATIVE: Mapping[tuple[str, str], Adapter] = {
     ("cohere", "chat"): _chat(cohere_chat),
     ("cohere", "embeddings"): _embeddings(cohere_embeddings, "cohere"),
     ("bedrock", "chat"): _chat(bedrock_chat, events=bedrock_chat.bedrock_events),
+    ("bedrock", "embeddings"): EachBody(
+        bedrock_embeddings.embeddings_request,
+        bedrock_embeddings.embeddings_response,
+        answer_fields=_embedding_fields("bedrock"),
+        errors=native_errors.bedrock,
+        count=bedrock_embeddings.token_count,
+    ),
 }
 
 

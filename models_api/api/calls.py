@@ -93,7 +93,7 @@ def model_call(request, *, capability: str, route: Route) -> HttpResponse:
         payload, drop_usage = adapter.request(body.data, model=chosen.model, stream=body.stream)
         if body.stream:
             return _stream(call, endpoint, adapter, payload, drop_usage, headers)
-        data = _post(endpoint, chosen, payload, adapter)
+        data = adapter.send(lambda one: _post(endpoint, chosen, one, adapter), payload)
         answer = adapter.answer(data, model=chosen.model, body=body.data)
         if not isinstance(answer, dict):
             raise BadGateway(
@@ -111,8 +111,8 @@ def _url(endpoint: Endpoint) -> str:
     return f"{endpoint.url}?{urlencode(endpoint.params)}" if endpoint.params else endpoint.url
 
 
-def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes, adapter: Adapter) -> object:
-    return http.post_json(
+def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes, adapter: Adapter):
+    return http.post_answer(
         _url(endpoint),
         provider=chosen.target.provider,
         body=payload,
