@@ -92,9 +92,9 @@ class Translate:
     answer; `stream_chunks(events, model=)` -> OpenAI chunks for (event name, JSON) pairs,
     read from the provider's SSE stream by `events` (or another framing, e.g. Bedrock's).
     The usage chunk a translation ends with reaches the client only when it asked for it.
-    The provider's silences do not reach the WSGI server as ticks through a translation (it
-    yields only when a chunk is made), so a client that leaves during a long silence is
-    noticed at the next chunk, not within a tick as on a forwarded stream.
+    The provider's silences reach the WSGI server as ticks (openai_shapes.IDLE through
+    `events` and `stream_chunks`), as on a forwarded stream, so a client that leaves during a
+    long silence closes the provider connection within a tick.
     """
 
     to_provider: Callable[..., object]
@@ -152,11 +152,15 @@ class EachBody(Translate):
 
 
 def sse_json_events(chunks: Iterable[bytes]) -> Iterator[tuple[str, object]]:
-    """(event name, decoded JSON data) per SSE event, until the end or a `[DONE]`."""
+    """(event name, decoded JSON data) per SSE event, until the end or a `[DONE]`; ("", IDLE)
+    for each tick of the provider's silence."""
     decoder = sse.Decoder(limit=settings.GATEWAY_MAX_RESPONSE_BYTES)
     try:
         for chunk in chunks:
-            for event in decoder.feed(chunk) if chunk else ():
+            if not chunk:
+                yield "", shapes.IDLE
+                continue
+            for event in decoder.feed(chunk):
                 if event.data.startswith(b"[DONE]"):
                     return
                 yield _event(event)

@@ -27,6 +27,7 @@ class FakeStream:
     """What the relay needs of outbound.streaming.Stream: chunks of bytes, close()."""
 
     provider = "fake"
+    hidden = ("sk-fake-secret",)
 
     def __init__(self, *chunks):
         self.chunks = chunks
