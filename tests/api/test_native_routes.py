@@ -124,3 +124,14 @@ def test_bedrock_embeddings_refuse_other_models_before_any_call(bedrock):
     assert response.status_code == 400
     assert "Titan Text Embeddings or Cohere Embed" in response.json()["error"]["message"]
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("provider", ["google", "cohere", "bedrock"])
+def test_embeddings_asked_to_stream_answer_json(db, settings, provider):
+    with FAMILIES[provider][0]() as fake:
+        client = native_client(provider, fake, settings)
+        model = "amazon.titan-embed-text-v2:0" if provider == "bedrock" else "embed-model"
+        response = post(client, "embeddings", {"model": model, "input": "ab", "stream": True})
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json()["data"][0]["embedding"] == [2.0, 3.0, 4.0, 5.0]
+    assert Usage.objects.get().stream is False
