@@ -4,7 +4,9 @@ An Adapter turns the client's OpenAI body into the provider's body, the provider
 into OpenAI's, and the provider's stream into the client's SSE bytes. OpenAI-compatible
 providers (Endpoint.translated False) share Forward, which changes only `model` (and asks
 for stream usage where the provider accepts it). A native family plugs in one Translate
-built from its pure translation functions (models_api/providers/<family>_<capability>.py).
+built from its pure translation functions (models_api/providers/<family>_<capability>.py)
+and its error reader (providers/native_errors.py); EachBody, for an API that takes one call
+per body (Bedrock's InvokeModel), sends them one after another.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
