@@ -57,12 +57,14 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 
 # On 127.0.0.1 only (about 6 minutes; wrk from Debian): the load table with the server's CPU
-# per request beside a hello-world floor, the candidate servers side by side, 500 streams.
+# per request beside a hello-world floor, the candidate servers side by side, 500 streams,
+# and the CPU of each native translation (in process, no network).
 bench: $(VENV)/.installed-dev
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.servers
 	$(BIN)/python -m benchmarks.streams
+	$(BIN)/python -m benchmarks.translations
 
 # Optional, not in CI: the Portkey OSS gateway (npm, pinned, in .peers/) under the same load.
 bench-peers: $(VENV)/.installed-dev

@@ -77,23 +77,26 @@ def model_call(request, *, capability: str, route: Route) -> HttpResponse:
     api_key: ApiKey | None = request.auth
     body = read_json_body(request)
     chosen = call_target(access=access_resolve(api_key=api_key), route=route, model=body.model)
+    # OpenAI's embeddings API has no stream: a `stream` there is left to the provider, and
+    # the answer is JSON.
+    stream = body.stream and capability != "embeddings"
     call = Call(
         capability=capability,
         chosen=chosen,
         api_key_id=api_key.pk if api_key is not None else None,
-        stream=body.stream,
+        stream=stream,
         trace_id=getattr(request, "trace_id", ""),
         started=started,
     )
     headers = {"x-portkey-provider": chosen.target.provider, "Cache-Control": "no-store"}
     try:
         client = get_client(chosen.target.provider)
-        endpoint = client.endpoint(chosen.target, capability, chosen.model, stream=body.stream)
+        endpoint = client.endpoint(chosen.target, capability, chosen.model, stream=stream)
         adapter = adapter_for(client, capability)
-        payload, drop_usage = adapter.request(body.data, model=chosen.model, stream=body.stream)
-        if body.stream:
+        payload, drop_usage = adapter.request(body.data, model=chosen.model, stream=stream)
+        if stream:
             return _stream(call, endpoint, adapter, payload, drop_usage, headers)
-        data = _post(endpoint, chosen, payload)
+        data = adapter.send(lambda one: _post(endpoint, chosen, one, adapter), payload)
         answer = adapter.answer(data, model=chosen.model, body=body.data)
         if not isinstance(answer, dict):
             raise BadGateway(
@@ -111,8 +114,8 @@ def _url(endpoint: Endpoint) -> str:
     return f"{endpoint.url}?{urlencode(endpoint.params)}" if endpoint.params else endpoint.url
 
 
-def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes) -> object:
-    return http.post_json(
+def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes, adapter: Adapter):
+    return http.post_answer(
         _url(endpoint),
         provider=chosen.target.provider,
         body=payload,
@@ -120,6 +123,7 @@ def _post(endpoint: Endpoint, chosen: CallTarget, payload: bytes) -> object:
         auth=endpoint.auth,
         secrets=endpoint.secrets,
         idle_timeout=settings.GATEWAY_STREAM_IDLE_TIMEOUT,
+        read_error=adapter.errors,
     )
 
 
@@ -138,6 +142,7 @@ def _stream(
         headers=endpoint.headers,
         auth=endpoint.auth,
         secrets=endpoint.secrets,
+        read_error=adapter.errors,
     )
 
     def finished(outcome: StreamOutcome) -> None:

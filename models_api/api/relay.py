@@ -19,9 +19,11 @@ import orjson
 from django.conf import settings
 from django.http import StreamingHttpResponse
 
+from models_api import redaction
 from models_api.errors import BadGateway, GatewayError, UpstreamError, internal_error
 from models_api.outbound import sse
 from models_api.outbound.streaming import Stream
+from models_api.providers.openai_shapes import IDLE
 from models_api.usage.tokens import TokenCounts, is_usage_only_chunk, usage_from
 
 log = logging.getLogger(__name__)
@@ -71,24 +73,36 @@ def translated_stream(
     drop_usage: bool = False,
     on_finish: Callable[[StreamOutcome], None] | None = None,
 ) -> Iterator[bytes]:
-    """The client's SSE bytes for a native stream: `convert(stream)` gives OpenAI chunks.
+    """The client's SSE bytes for a native stream: `convert(stream)` gives OpenAI chunks,
+    and IDLE for each tick of the provider's silence (b"" or a keep-alive, as relayed).
 
     Ends as relay_openai_stream does: `[DONE]`, or one error event for a GatewayError the
-    conversion raises; the provider connection is closed and `on_finish` called once.
+    conversion raises (its message scrubbed of the credential); the provider connection is
+    closed and `on_finish` called once.
     """
     outcome = StreamOutcome()
     return _ending(stream, outcome, _translated(stream, convert, outcome, drop_usage), on_finish)
 
 
 def _translated(stream: Stream, convert, outcome: StreamOutcome, drop_usage: bool):
+    quiet_since = monotonic()
     try:
         for chunk in convert(stream):
+            if chunk is IDLE:  # the provider is silent: a tick, or a keep-alive comment
+                if monotonic() - quiet_since < KEEP_ALIVE_AFTER:
+                    yield b""
+                    continue
+                quiet_since = monotonic()
+                yield sse.KEEP_ALIVE
+                continue
             outcome.usage = usage_from(chunk) or outcome.usage
             if drop_usage and is_usage_only_chunk(chunk):
                 continue
             outcome.events += 1
+            quiet_since = monotonic()
             yield sse.encode_json(chunk)
     except GatewayError as error:
+        error.message = redaction.scrub(error.message, stream.hidden)
         outcome.error = error
     except Exception:
         log.exception("translating the %s stream failed", stream.provider)

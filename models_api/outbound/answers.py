@@ -1,7 +1,8 @@
 """Reading a provider's answer: status to gateway error, size cap, JSON, scrubbed messages."""
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from time import monotonic
 from urllib.parse import urlsplit
 
@@ -19,13 +20,37 @@ CHUNK = 64 * 1024
 MAX_MESSAGE = 500  # characters of a provider's error message passed on
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """What the caller gets for a provider's error answer: the status to answer with, the
+    provider's own message and code, and the seconds to wait before a retry (429 and 503).
+
+    A native family reads its own error bodies into one (its ErrorReader); the others are
+    read by _rejection here. A 503 is answered as the provider's temporary unavailability,
+    a 504 as its timeout, any other 5xx as 502.
+    """
+
+    status: int
+    message: str = ""
+    code: str | None = None
+    retry_after: str | None = None
+
+
+# (HTTP status, response headers, decoded JSON body or None) -> Rejection
+ErrorReader = Callable[[int, Mapping[str, str], object], Rejection]
+
+
 def read_json(
-    response: requests.Response, provider: str, budget: transport.Budget, hidden: list[str]
+    response: requests.Response,
+    provider: str,
+    budget: transport.Budget,
+    hidden: list[str],
+    read_error: ErrorReader | None = None,
 ) -> object:
     """The decoded JSON of a 2xx answer, else the GatewayError its status calls for."""
     status = response.status_code
     body = read_body(response, provider, budget) if status < 300 or status >= 400 else b""
-    check_status(response, body, provider, hidden)
+    check_status(response, body, provider, hidden, read_error)
     try:
         return decode_json(body)
     except (ValueError, RecursionError):
@@ -35,9 +60,14 @@ def read_json(
 
 
 def check_status(
-    response: requests.Response, body: bytes, provider: str, hidden: list[str]
+    response: requests.Response,
+    body: bytes,
+    provider: str,
+    hidden: list[str],
+    read_error: ErrorReader | None = None,
 ) -> None:
-    """Raise what a non-2xx answer means (DESIGN section 6); `body` is its (capped) body."""
+    """Raise what a non-2xx answer means (DESIGN section 6); `body` is its (capped) body,
+    read by `read_error` when the provider's API has its own error shapes."""
     status = response.status_code
     if 300 <= status < 400:
         raise BadGateway(
@@ -47,15 +77,40 @@ def check_status(
         )
     if status < 400:
         return
-    message = _error_message(body, response, hidden)
-    if status >= 500:
-        raise BadGateway(f"{provider} failed with HTTP {status}: {message}", provider=provider)
-    retry = response.headers.get("Retry-After")
-    raise UpstreamError(
+    if read_error is None:
+        found = _rejection(body, response, hidden)
+    else:
+        found = read_error(status, response.headers, _json_or_none(body))
+        message = _scrub(found.message, hidden) or _no_message(response)
+        found = Rejection(found.status, message, found.code, found.retry_after)
+    raise _error(provider, status, found)
+
+
+def _error(provider: str, status: int, found: Rejection) -> GatewayError:
+    message, code = found.message, found.code
+    if found.status == 503:
+        wait = found.retry_after or "10"
+        return UpstreamError(
+            f"{provider} is unavailable for now (HTTP {status}): {message}; retry in {wait} "
+            "seconds.",
+            status=503,
+            code=code or "provider_unavailable",
+            provider=provider,
+            headers={"Retry-After": wait},
+        )
+    if found.status == 504:
+        return GatewayTimeout(
+            f"{provider} timed out (HTTP {status}): {message}", provider=provider, code=code
+        )
+    if found.status >= 500:
+        return BadGateway(f"{provider} failed with HTTP {status}: {message}", provider=provider)
+    retry = found.retry_after
+    return UpstreamError(
         f"{provider} rejected the request (HTTP {status}): {message}",
-        status=status,
+        status=found.status,
+        code=code,
         provider=provider,
-        headers={"Retry-After": retry} if status == 429 and retry else None,
+        headers={"Retry-After": retry} if found.status == 429 and retry else None,
     )
 
 
@@ -102,23 +157,41 @@ def read_body(response: requests.Response, provider: str, budget: transport.Budg
     return b"".join(chunks)
 
 
-def _error_message(body: bytes, response: requests.Response, hidden: list[str]) -> str:
-    """The provider's own message, from any of the error shapes in reference/providers.md.
-
-    Secrets are removed before the message is shortened, so none is cut in half and kept;
-    the window scrubbed holds the longest secret past the kept length.
-    """
+def _rejection(body: bytes, response: requests.Response, hidden: list[str]) -> Rejection:
+    """An OpenAI-compatible (or unknown) provider's error: its own message, from any of the
+    error shapes in reference/providers.md; its 4xx status kept, any 5xx a 502."""
     try:
         message = _message_from(json.loads(body))
     except (ValueError, RecursionError):
         text = body.decode("utf-8", "replace").strip()
         message = text if text and not text.startswith("<") else ""
-    window = " ".join(message.split())[: MAX_MESSAGE + max(map(len, hidden), default=0)]
-    message = redaction.scrub(window, hidden)[:MAX_MESSAGE]
+    message = _scrub(message, hidden)
     aws_type = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
     if aws_type:
         message = f"{aws_type}: {message}" if message else aws_type
-    return message or f"HTTP {response.status_code} {response.reason or ''} with no message".strip()
+    status = response.status_code
+    retry = response.headers.get("Retry-After") if status == 429 else None
+    return Rejection(
+        502 if status >= 500 else status, message or _no_message(response), None, retry
+    )
+
+
+def _scrub(message: str, hidden: list[str]) -> str:
+    """Secrets are removed before the message is shortened, so none is cut in half and kept;
+    the window scrubbed holds the longest secret past the kept length."""
+    window = " ".join(message.split())[: MAX_MESSAGE + max(map(len, hidden), default=0)]
+    return redaction.scrub(window, hidden)[:MAX_MESSAGE]
+
+
+def _no_message(response: requests.Response) -> str:
+    return f"HTTP {response.status_code} {response.reason or ''} with no message".strip()
+
+
+def _json_or_none(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _message_from(data: object) -> str:

@@ -75,7 +75,12 @@ def get_json(
             attempt += 1
 
 
-def post_json(
+def post_json(url: str, **options) -> object:
+    """post_answer's decoded JSON, for the callers that need no header of the answer."""
+    return post_answer(url, **options)[0]
+
+
+def post_answer(
     url: str,
     *,
     provider: str,
@@ -86,8 +91,9 @@ def post_json(
     deadline: float | None = None,
     policy: egress.Policy = egress.PUBLIC,
     idle_timeout: float | None = None,
-) -> object:
-    """POST `body` (JSON bytes, sent exactly as given) and return the decoded JSON answer.
+    read_error: answers.ErrorReader | None = None,
+) -> tuple[object, Mapping[str, str]]:
+    """POST `body` (JSON bytes, sent exactly as given): (the decoded JSON answer, its headers).
 
     Errors, `auth`, `secrets`, `deadline` and `policy` are as for get_json: the deadline
     (GATEWAY_UPSTREAM_TIMEOUT by default) bounds connecting, the answer's first byte and
@@ -97,7 +103,8 @@ def post_json(
     by `idle_timeout` seconds of silence instead (GatewayTimeout code upstream_idle_timeout).
     A POST is retried only when no connection could be made (refused, name not found,
     connect timeout): never once the provider may have received it, so never on a 429, a
-    5xx, a reset or a timeout after connecting.
+    5xx, a reset or a timeout after connecting. `read_error` reads a native API's error
+    answers (answers.check_status).
     """
     headers = {**JSON_BODY, **(headers or {})}
     until = new_deadline() if deadline is None else deadline
@@ -114,7 +121,8 @@ def post_json(
             budget=budget,
         )
         with response:
-            return answers.read_json(response, provider, budget, hidden)
+            data = answers.read_json(response, provider, budget, hidden, read_error)
+            return data, response.headers
 
 
 def send_once(

@@ -39,12 +39,14 @@ def post_stream(
     deadline: float | None = None,
     policy: egress.Policy = egress.PUBLIC,
     tick: float = TICK,
+    read_error: answers.ErrorReader | None = None,
 ) -> "Stream":
     """POST `body` as given and return the Stream once the provider's status and head are in.
 
     Connecting and the head are bounded by `deadline` (GATEWAY_UPSTREAM_TIMEOUT by default);
     a non-2xx answer is read whole and raised as post_json raises it, and the POST is retried
-    only when no connection could be made. `headers` are added to STREAM_HEADERS.
+    only when no connection could be made (`read_error` as for post_answer). `headers` are
+    added to STREAM_HEADERS.
     """
     headers = {**STREAM_HEADERS, **(headers or {})}
     until = http.new_deadline() if deadline is None else deadline
@@ -65,7 +67,7 @@ def post_stream(
                 error_body = (
                     b"" if 300 <= status < 400 else answers.read_body(response, provider, budget)
                 )
-                answers.check_status(response, error_body, provider, hidden)
+                answers.check_status(response, error_body, provider, hidden, read_error)
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding not in ("identity", *DECODERS):
             response.close()
@@ -77,7 +79,7 @@ def post_stream(
     if budget.expired:  # the deadline passed just as the head arrived
         response.close()
         raise answers.timeout(provider)
-    return Stream(response, provider=provider, tick=tick)
+    return Stream(response, provider=provider, tick=tick, hidden=hidden)
 
 
 class Stream:
@@ -95,8 +97,16 @@ class Stream:
     shuts the socket down, and the reading thread closes it.
     """
 
-    def __init__(self, response: requests.Response, *, provider: str, tick: float = TICK):
+    def __init__(
+        self,
+        response: requests.Response,
+        *,
+        provider: str,
+        tick: float = TICK,
+        hidden: Iterable[str] = (),
+    ):
         self.status: int = response.status_code
+        self.hidden = tuple(hidden)  # the credential's forms, to scrub from its error events
         self.headers: Mapping[str, str] = response.headers
         self.provider = provider
         self._response = response

@@ -203,6 +203,9 @@ def chat_stream(events: Iterable[tuple[str, object]], *, model: str) -> Iterator
     chunks, usage, reason, tools = None, {}, None, 0
     blocks: dict[Any, int | None] = {}  # block index -> OpenAI tool-call index (None for text)
     for name, raw in events:
+        if raw is shapes.IDLE:  # a tick of the provider's silence, passed back up
+            yield raw
+            continue
         data = shapes.obj(raw, PROVIDER, "stream event")
         kind = name or data.get("type")
         if kind == "error":

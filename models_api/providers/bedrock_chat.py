@@ -190,6 +190,9 @@ def chat_stream(events: Iterable[tuple[str, object]], *, model: str) -> Iterator
     """OpenAI chunks for ConverseStream events, as bedrock_events decodes them."""
     chunks, blocks, finished = None, {}, False  # blocks: contentBlockIndex -> tool-call index
     for name, raw in events:
+        if raw is shapes.IDLE:  # a tick of the provider's silence, passed back up
+            yield raw
+            continue
         data = shapes.obj(raw, PROVIDER, "stream event")
         if chunks is None:
             if name != "messageStart":
@@ -245,6 +248,9 @@ def bedrock_events(chunks: Iterable[bytes]) -> Iterator[tuple[str, dict]]:
     buffer, pending = EventStreamBuffer(), 0
     try:
         for data in chunks:
+            if not data:
+                yield "", shapes.IDLE
+                continue
             buffer.add_data(data)
             pending += len(data)
             for message in buffer:

@@ -17,7 +17,7 @@ from models_api.providers import openai_shapes as shapes
 from models_api.providers.bedrock_chat import error_message
 
 PROVIDER = "bedrock"
-__all__ = ["embeddings_request", "embeddings_response", "error_message"]
+__all__ = ["embeddings_request", "embeddings_response", "error_message", "token_count"]
 REGION_PREFIXES = frozenset({"us", "eu", "apac", "au", "ca", "jp", "global", "us-gov"})
 
 
@@ -49,6 +49,13 @@ def embeddings_request(body: Mapping, *, model: str) -> list[dict]:
         cohere_embeddings.embed_fields(body, texts[i : i + size])
         for i in range(0, len(texts), size)
     ]
+
+
+def token_count(headers: Mapping[str, str]) -> int | None:
+    """The input tokens InvokeModel counted, from its X-Amzn-Bedrock-Input-Token-Count header
+    (Cohere Embed's body has no count)."""
+    value = (headers.get("X-Amzn-Bedrock-Input-Token-Count") or "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def embeddings_response(

@@ -186,6 +186,9 @@ def chat_stream(events: Iterable[tuple[str, object]], *, model: str) -> Iterator
     """OpenAI chunks for the SSE events of a streamed /v2/chat answer (ends at message-end)."""
     chunks, calls = None, {}  # calls: Cohere tool-call index -> OpenAI tool-call index
     for name, raw in events:
+        if raw is shapes.IDLE:  # a tick of the provider's silence, passed back up
+            yield raw
+            continue
         data = shapes.obj(raw, PROVIDER, "stream event")
         kind = name or data.get("type")
         delta = shapes.obj(data.get("delta") or {}, PROVIDER, "delta")

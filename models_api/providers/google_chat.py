@@ -220,6 +220,9 @@ def chat_stream(events: Iterable[tuple[str, object]], *, model: str) -> Iterator
     calls: dict[int, int] = {}  # candidate index -> tool calls sent so far
     finished: set[int] = set()
     for _, raw in events:
+        if raw is shapes.IDLE:  # a tick of the provider's silence, passed back up
+            yield raw
+            continue
         data = shapes.obj(raw, PROVIDER, "stream event")
         if "error" in data:
             raise _stream_error(data)

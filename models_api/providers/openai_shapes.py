@@ -18,6 +18,22 @@ from models_api.errors import BadGateway, InvalidRequest, UpstreamError
 log = logging.getLogger(__name__)
 
 
+class _Idle:
+    """The type of IDLE: no event's data, so a reader that forgot it fails loudly."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "IDLE"
+
+
+# A stream's silence: an events reader gives ("", IDLE) for each tick of the provider's
+# silence, and every chat_stream yields it back unchanged, so that a translated stream
+# returns to the WSGI server as often as a forwarded one (which notices a departed client
+# only when it is handed something to write). Compared by identity, never sent.
+IDLE = _Idle()
+
+
 def new_id(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:24]
 

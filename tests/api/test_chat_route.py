@@ -2,11 +2,13 @@
 
 import orjson
 import pytest
+from rest_framework.test import APIClient
 
 from models_api.usage.models import Usage
 from tests.api.conftest import PROVIDER_KEY, post
-from tests.factories import CatalogEntryFactory
+from tests.factories import CatalogEntryFactory, VirtualKeyFactory, make_api_key
 from tests.fakes.openai import USAGE
+from tests.fakes.server import FakeServer, Reply, sse
 
 pytestmark = pytest.mark.django_db
 HELLO = {"model": "@fake-openai/gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}
@@ -84,3 +86,39 @@ def test_stream_usage_chunk_passes_when_the_client_asked(api, fake_openai, liste
     response = post(api, "chat/completions", body)
     events = b"".join(response.streaming_content).split(b"\n\n")
     assert orjson.loads(events[-3].removeprefix(b"data: "))["usage"] == USAGE
+
+
+def test_an_azure_stream_opening_with_its_prompt_filter_chunk_is_relayed_whole(db, settings):
+    """Azure's first chunk may have no choices, an empty id and prompt_filter_results
+    (reference/inference.md section 2): passed on as sent, the rest relayed, usage read."""
+    filters = {"choices": [], "created": 0, "id": "", "model": "", "object": "",
+               "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {
+                   "hate": {"filtered": False, "severity": "safe"}}}]}  # fmt: skip
+    head = {"id": "chatcmpl-az", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o"}
+    delta = {"index": 0, "delta": {"content": "Hi"}, "finish_reason": None,
+             "content_filter_results": {}}  # fmt: skip
+    chunks = [filters, {**head, "choices": [delta]},
+              {**head, "choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 1,
+                                                "total_tokens": 5}}]  # fmt: skip
+    with FakeServer() as fake:
+        settings.GATEWAY_TRUSTED_CUSTOM_HOSTS = [fake.url.removeprefix("http://")]
+        fake.queue(Reply.streamed(sse([("", c) for c in chunks] + [("", "[DONE]")], named=False),
+                                  "text/event-stream"))  # fmt: skip
+        options = {"azure_resource": "contoso"}
+        VirtualKeyFactory(slug="azure", provider="azure-openai", base_url=fake.url,
+                          credential="az-key-0123", options=options)  # fmt: skip
+        _, raw = make_api_key()
+        client = APIClient(HTTP_X_PORTKEY_API_KEY=raw, HTTP_X_PORTKEY_VIRTUAL_KEY="azure")
+        body = {"model": "gpt-4o", "messages": [], "stream": True}
+        response = post(client, "chat/completions", body)
+        events = b"".join(response.streaming_content).split(b"\n\n")
+        sent = fake.requests[-1]
+    assert sent.path == "/openai/deployments/gpt-4o/chat/completions"
+    assert sent.json()["stream_options"] == {"include_usage": True}
+    found = [orjson.loads(e.removeprefix(b"data: ")) for e in events[:-2]]
+    assert found == chunks[:2]  # the filter chunk as sent; the usage chunk dropped (not asked)
+    assert events[-2:] == [b"data: [DONE]", b""]
+    usage = Usage.objects.get()
+    assert (usage.provider, usage.prompt_tokens, usage.completion_tokens, usage.status) == (
+        "azure-openai", 4, 1, 200
+    )  # fmt: skip

@@ -27,6 +27,7 @@ class FakeStream:
     """What the relay needs of outbound.streaming.Stream: chunks of bytes, close()."""
 
     provider = "fake"
+    hidden = ("sk-fake-secret",)
 
     def __init__(self, *chunks):
         self.chunks = chunks
@@ -211,3 +212,36 @@ def test_the_response_streams_uncompressed_and_closing_it_closes_the_provider(rf
     assert stream.closed
     json_answer = HttpResponse(b"{}" * 200, content_type="application/json")
     assert GZipMiddleware(lambda r: json_answer)(request)["Content-Encoding"] == "gzip"
+
+
+class SilentStream(FakeStream):
+    """Its chunks, then `ticks` empty chunks (the provider's silence) `every` seconds apart."""
+
+    def __init__(self, *chunks, ticks: int, every: float):
+        super().__init__(*chunks)
+        self.ticks, self.every = ticks, every
+
+    def __iter__(self):
+        yield from super().__iter__()
+        for _ in range(self.ticks):
+            time.sleep(self.every)
+            yield b""
+
+
+def test_a_translated_streams_silence_is_ticks_then_a_keep_alive(monkeypatch):
+    from models_api.api import relay as relay_module
+    from models_api.api.adapters import NATIVE
+
+    monkeypatch.setattr(relay_module, "KEEP_ALIVE_AFTER", 0.25)
+    start = b'event: message_start\ndata: {"type":"message_start","message":{"id":"m",' \
+        b'"usage":{"input_tokens":1,"output_tokens":1}}}\n\n'  # fmt: skip
+    stream = SilentStream(start, ticks=3, every=0.1)
+    outcomes = []
+    chunks = NATIVE[("anthropic", "chat")].chunks(
+        stream, model="m", drop_usage=True, on_finish=outcomes.append
+    )
+    out = list(chunks)
+    assert out[0].startswith(b'data: {"id":"m"')
+    assert out[1:4] == [b"", b"", sse.KEEP_ALIVE]  # the third tick is 0.3 s into the silence
+    assert out[-1].startswith(b'data: {"error":') and b"before message_stop" in out[-1]
+    assert stream.closed and outcomes[0].events == 1
