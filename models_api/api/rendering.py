@@ -6,6 +6,7 @@ import orjson
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 # As Django's GZipMiddleware: a shorter body is not worth compressing.
@@ -68,3 +69,28 @@ class JSONRenderer(BaseRenderer):
         if isinstance(data, RenderedJSON):
             return bytes(data)
         return orjson.dumps(data)
+
+
+class Negotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with its answer for what SDKs and curl send found without parsing.
+
+    No Accept, `*/*`, or exactly the first renderer's media type, and no `format` in the
+    query: DRF's rules pick the first renderer with its own media type, so that is returned
+    at once (parsing the header built every request's HttpHeaders: about a tenth of a cached
+    answer, benchmarks/README.md). Anything else goes through DRF's rules, 406 included.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        meta = request.META
+        query = meta.get("QUERY_STRING", "")
+        accept = meta.get("HTTP_ACCEPT")
+        first = renderers[0] if renderers else None
+        if (
+            first is not None
+            and not format_suffix
+            and "format" not in query
+            and "%" not in query
+            and (accept is None or accept == "*/*" or accept == first.media_type)
+        ):
+            return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)

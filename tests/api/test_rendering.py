@@ -6,9 +6,17 @@ import random
 
 import pytest
 import responses
+from django.http import Http404
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from models_api.api import rendering
-from models_api.api.rendering import RenderedJSON
+from models_api.api.rendering import JSONRenderer, RenderedJSON
 from tests.factories import VirtualKeyFactory, make_api_key
 from tests.test_performance import catalog
 
@@ -114,3 +122,32 @@ def test_short_or_incompressible_bodies_are_not_gzipped():
     # Random bytes do not shrink: the gzip form would be larger, so none is kept.
     noise = RenderedJSON(random.Random(0).randbytes(512)).with_gzip()
     assert noise.gzipped is None
+
+
+MEDIA_TYPES = ["application/json", "*/*", "text/html", "application/*", "text/*;q=0.5", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    accept=st.one_of(
+        st.none(),
+        st.lists(st.sampled_from(MEDIA_TYPES), max_size=3).map(", ".join),
+        st.text(max_size=30),
+    ),
+    query=st.sampled_from(["", "format=json", "format=html", "form%61t=html", "limit=5"]),
+    schema=st.booleans(),
+)
+def test_negotiation_answers_as_drfs(accept, query, schema):
+    """The shortcut picks what DRF's own negotiation picks, or refuses as it does."""
+    extra = {} if accept is None else {"HTTP_ACCEPT": accept}
+    request = Request(APIRequestFactory().get(f"/v1/models?{query}", **extra))
+    renderers = [OpenApiYamlRenderer(), OpenApiJsonRenderer()] if schema else [JSONRenderer()]
+
+    def outcome(negotiation):
+        try:
+            renderer, media_type = negotiation.select_renderer(request, renderers)
+        except (NotAcceptable, Http404) as error:
+            return type(error).__name__
+        return renderers.index(renderer), media_type
+
+    assert outcome(rendering.Negotiation()) == outcome(DefaultContentNegotiation())
