@@ -4,6 +4,7 @@ import gzip
 import json
 import random
 
+import orjson
 import pytest
 import responses
 from django.http import Http404
@@ -151,3 +152,11 @@ def test_negotiation_answers_as_drfs(accept, query, schema):
         return renderers.index(renderer), media_type
 
     assert outcome(rendering.Negotiation()) == outcome(DefaultContentNegotiation())
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 7])
+def test_a_list_rendered_in_chunks_is_the_same_json(count):
+    items = [{"id": f"m-{n}", "price": n / 3, "tags": ["a", None]} for n in range(count)]
+    tail = {"total_count": count, "limit": None, "has_more": False}
+    body = RenderedJSON.of_list({"object": "list"}, items, lambda: tail, every=3)
+    assert bytes(body) == orjson.dumps({"object": "list", "data": items, **tail})
