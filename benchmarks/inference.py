@@ -43,13 +43,9 @@ def fixture(fake_url: str) -> tuple[str, str]:
     """A virtual key on the fake with its catalog synced, and a key for it: (key, slug)."""
     from django.core.management import call_command
 
-    from keys.models import ApiKey
-
     virtual_key = seed._virtual_key("bench-inference", fake_url)
     call_command("sync_models", verbosity=0)
-    api_key, raw = ApiKey.objects.create_key(name="bench inference")
-    api_key.virtual_keys.set([virtual_key])
-    return raw, virtual_key.slug
+    return seed.api_key_scoped([virtual_key]), virtual_key.slug
 
 
 def wrk_post(url: str, headers: dict, logs: Path, seconds: int):

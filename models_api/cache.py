@@ -83,16 +83,17 @@ def _lock_for(key: str) -> threading.Lock:
 def cached_once(key: str, build: Callable[[], Any], ttl: int) -> tuple[Any, str]:
     """(value, HIT or MISS) for a rendered body kept `ttl` seconds, that never changes under
     its key: in the shared cache, so any process's hit, and in this process's memory.
-    Concurrent misses in a process build it once, so an expiring page is not rebuilt by every
-    thread at the same moment."""
+    Concurrent misses in a process read or build it once, so an expiring page is not rebuilt
+    (or unpickled) by every thread at the same moment."""
     value = recent.get(key)
     if value is not None:
         return value, HIT
-    value = cache.get(key)
-    if value is not None:
-        recent.put(key, value, ttl)
-        return value, HIT
+    # The shared cache is read under the lock too: each read unpickles a copy, and every
+    # thread of a worker reading a 5 MB page at once held one copy each (benchmarks/README.md).
     with _lock_for(key):
+        value = recent.get(key)
+        if value is not None:
+            return value, HIT  # another thread of this process read or built it meanwhile
         value = cache.get(key)
         if value is not None:
             recent.put(key, value, ttl)

@@ -10,7 +10,7 @@ from models_api.cache import cache_key, cached_once
 from models_api.catalog.query import (
     catalog_callable,
     catalog_generation,
-    catalog_list,
+    catalog_list_parts,
     catalog_retrieve,
 )
 
@@ -23,9 +23,12 @@ def catalog_list_cached(*, access: Access, params: Mapping[str, str]) -> tuple[R
     Clients such as IDEs ask on every prompt; a sync or a virtual-key change bumps the
     generation, so a cached page never outlives the data behind it by more than the TTL.
     """
-    return _cached(
-        ("list", sorted(params.items())), access, lambda: catalog_list(access=access, params=params)
-    )
+
+    def render() -> RenderedJSON:
+        items, totals = catalog_list_parts(access=access, params=params)
+        return RenderedJSON.of_list({"object": "list"}, items, totals)
+
+    return _cached(("list", sorted(params.items())), access, render)
 
 
 def catalog_integrated(
@@ -48,7 +51,7 @@ def catalog_retrieve_cached(*, access: Access, public_id: str) -> tuple[Rendered
     return _cached(
         ("retrieve", public_id),
         access,
-        lambda: catalog_retrieve(access=access, public_id=public_id),
+        lambda: RenderedJSON.of(catalog_retrieve(access=access, public_id=public_id)),
     )
 
 
@@ -71,6 +74,6 @@ def _scope_key(access: Access, what) -> str:
     )
 
 
-def _cached(what, access: Access, build) -> tuple[RenderedJSON, str]:
+def _cached(what, access: Access, render) -> tuple[RenderedJSON, str]:
     key = _scope_key(access, what)
-    return cached_once(key, lambda: RenderedJSON.of(build()).with_gzip(), CATALOG_CACHE_SECONDS)
+    return cached_once(key, lambda: render().with_gzip(), CATALOG_CACHE_SECONDS)

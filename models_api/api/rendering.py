@@ -1,11 +1,14 @@
 """JSON rendering with orjson, and responses that carry a body compressed once, when cached."""
 
 import gzip
+from collections.abc import Callable, Iterable
+from itertools import islice
 
 import orjson
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 # As Django's GZipMiddleware: a shorter body is not worth compressing.
@@ -26,6 +29,23 @@ class RenderedJSON(bytes):
     @classmethod
     def of(cls, data) -> "RenderedJSON":
         return cls(orjson.dumps(data))
+
+    @classmethod
+    def of_list(
+        cls, head: dict, items: Iterable, tail: Callable[[], dict], *, every: int = 500
+    ) -> "RenderedJSON":
+        """The JSON of {**head, "data": [*items], **tail()}, with head and tail not empty,
+        rendered `every` items at a time: a 10,000-entry list is never all Python objects at
+        once, only its JSON (and that once more while it is joined)."""
+        pieces, items = [orjson.dumps(head)[:-1], b',"data":['], iter(items)
+        for chunk in iter(lambda: list(islice(items, every)), []):
+            if len(pieces) > 2:
+                pieces.append(b",")
+            pieces.append(orjson.dumps(chunk)[1:-1])
+        pieces += [b"],", orjson.dumps(tail())[1:]]
+        joined = b"".join(pieces)
+        pieces.clear()
+        return cls(joined)
 
     def data(self):
         return orjson.loads(bytes(self))  # orjson takes exact bytes, not subclasses
@@ -48,12 +68,18 @@ def json_response(request, body, *, headers: dict | None = None) -> HttpResponse
     """
     if not isinstance(body, RenderedJSON):
         body = RenderedJSON.of(body)
-    response = HttpResponse(body, content_type="application/json", headers=headers)
-    if body.gzipped is not None:
-        patch_vary_headers(response, ("Accept-Encoding",))
-        if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-            response.content = body.gzipped
-            response["Content-Encoding"] = "gzip"
+    if body.gzipped is None:
+        return HttpResponse(body, content_type="application/json", headers=headers)
+    # Chosen before the response is made: Django copies a bytes subclass into plain bytes, a
+    # 5 MB copy per request of a whole catalog (benchmarks/README.md); the gzipped body is
+    # plain bytes, sent as it is.
+    accepts = re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    response = HttpResponse(
+        body.gzipped if accepts else body, content_type="application/json", headers=headers
+    )
+    patch_vary_headers(response, ("Accept-Encoding",))
+    if accepts:
+        response["Content-Encoding"] = "gzip"
     return response  # CommonMiddleware sets Content-Length
 
 
@@ -68,3 +94,24 @@ class JSONRenderer(BaseRenderer):
         if isinstance(data, RenderedJSON):
             return bytes(data)
         return orjson.dumps(data)
+
+
+class Negotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with its answer for what SDKs and curl send found without parsing.
+
+    No Accept, `*/*`, or exactly the first renderer's media type, and no `format` in the
+    query or the URL: DRF's rules pick the first renderer with its own media type, so that is
+    returned at once (parsing the header built every request's HttpHeaders: about a tenth of
+    a cached answer, benchmarks/README.md). Anything else goes through DRF's rules, 406 included.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        # The query is parsed as DRF does (a request with too many fields is refused here, as
+        # before), and the view reads the same parsed copy.
+        format_ = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        accept = request.META.get("HTTP_ACCEPT")
+        if renderers and not format_:
+            first = renderers[0]
+            if accept is None or accept == "*/*" or accept == first.media_type:
+                return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)

@@ -1,7 +1,7 @@
 """Catalog queries: what an API key may see of the local catalog, filtered, sorted and paged."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
@@ -16,6 +16,7 @@ from models_api.models import CatalogEntry
 from models_api.providers import provider_names
 from models_api.text import text_param
 
+ROWS_AT_ONCE = 500  # rows held as Python objects while a whole list is rendered
 MAX_LIMIT = 1000  # for a caller that pages; without `limit` the answer is the whole list
 MAX_SEARCH_LENGTH = 200
 SORTS = {
@@ -69,23 +70,44 @@ def catalog_list(*, access: Access, params: Mapping[str, str]) -> dict:
     Clients such as the OpenAI SDK and chat front ends never page, so without `limit` every
     entry is answered; `limit` null in the answer says so.
     """
+    items, totals = catalog_list_parts(access=access, params=params)
+    return {"object": "list", "data": list(items), **totals()}
+
+
+def catalog_list_parts(
+    *, access: Access, params: Mapping[str, str]
+) -> tuple[Iterator[dict], Callable[[], dict]]:
+    """catalog_list as its items, read from the database a chunk at a time, and a function
+    for the fields after them (total_count, ...), to call once the items are consumed."""
     query = query_parse(params=params)
     entries = _visible(access).filter(_filters(query)).order_by(*_ordering(query))
-    if not access.model_patterns:
-        rows = list(entry_rows(entries[query.offset : query.end]))
-        # A page that is not full ends the list: its length gives the total without COUNT(*).
-        full = query.limit is not None and len(rows) >= query.limit
-        short_page = not full and (rows or query.offset == 0)
-        total = query.offset + len(rows) if short_page else entries.count()
-    else:
+    if access.model_patterns:
         total, rows = _page_by_patterns(access, entries, query)
+        return map(entry_item, rows), lambda: _totals(query, len(rows), total)
+    seen = 0
+
+    def items() -> Iterator[dict]:
+        nonlocal seen
+        page = entry_rows(entries[query.offset : query.end])
+        for row in page.iterator(chunk_size=ROWS_AT_ONCE):
+            seen += 1
+            yield entry_item(row)
+
+    def totals() -> dict:
+        # A page that is not full ends the list: its length gives the total without COUNT(*).
+        full = query.limit is not None and seen >= query.limit
+        short_page = not full and (seen or query.offset == 0)
+        return _totals(query, seen, query.offset + seen if short_page else entries.count())
+
+    return items(), totals
+
+
+def _totals(query: Query, count: int, total: int) -> dict:
     return {
-        "object": "list",
-        "data": [entry_item(row) for row in rows],
         "total_count": total,
         "limit": query.limit,
         "offset": query.offset,
-        "has_more": query.offset + len(rows) < total,
+        "has_more": query.offset + count < total,
     }
 
 

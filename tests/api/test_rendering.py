@@ -4,11 +4,20 @@ import gzip
 import json
 import random
 
+import orjson
 import pytest
 import responses
+from django.http import Http404
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from models_api.api import rendering
-from models_api.api.rendering import RenderedJSON
+from models_api.api.rendering import JSONRenderer, RenderedJSON
 from tests.factories import VirtualKeyFactory, make_api_key
 from tests.test_performance import catalog
 
@@ -114,3 +123,40 @@ def test_short_or_incompressible_bodies_are_not_gzipped():
     # Random bytes do not shrink: the gzip form would be larger, so none is kept.
     noise = RenderedJSON(random.Random(0).randbytes(512)).with_gzip()
     assert noise.gzipped is None
+
+
+MEDIA_TYPES = ["application/json", "*/*", "text/html", "application/*", "text/*;q=0.5", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    accept=st.one_of(
+        st.none(),
+        st.lists(st.sampled_from(MEDIA_TYPES), max_size=3).map(", ".join),
+        st.text(max_size=30),
+    ),
+    query=st.sampled_from(["", "format=json", "format=html", "form%61t=html", "limit=5"]),
+    schema=st.booleans(),
+)
+def test_negotiation_answers_as_drfs(accept, query, schema):
+    """The shortcut picks what DRF's own negotiation picks, or refuses as it does."""
+    extra = {} if accept is None else {"HTTP_ACCEPT": accept}
+    request = Request(APIRequestFactory().get(f"/v1/models?{query}", **extra))
+    renderers = [OpenApiYamlRenderer(), OpenApiJsonRenderer()] if schema else [JSONRenderer()]
+
+    def outcome(negotiation):
+        try:
+            renderer, media_type = negotiation.select_renderer(request, renderers)
+        except (NotAcceptable, Http404) as error:
+            return type(error).__name__
+        return renderers.index(renderer), media_type
+
+    assert outcome(rendering.Negotiation()) == outcome(DefaultContentNegotiation())
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 7])
+def test_a_list_rendered_in_chunks_is_the_same_json(count):
+    items = [{"id": f"m-{n}", "price": n / 3, "tags": ["a", None]} for n in range(count)]
+    tail = {"total_count": count, "limit": None, "has_more": False}
+    body = RenderedJSON.of_list({"object": "list"}, items, lambda: tail, every=3)
+    assert bytes(body) == orjson.dumps({"object": "list", "data": items, **tail})
