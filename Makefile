@@ -56,15 +56,17 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# On 127.0.0.1 only (about 8 minutes; wrk from Debian): the load table with the server's CPU
+# On 127.0.0.1 only (about 11 minutes; wrk from Debian): the load table with the server's CPU
 # per request beside a hello-world floor, the candidate servers side by side, 500 streams,
-# model calls against a fake provider, and the CPU of each native translation (in process).
+# model calls against a fake provider, each cache backend (the machine cache beside local
+# memory and Redis, in process) and the CPU of each native translation (in process).
 bench: $(VENV)/.installed-dev
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.servers
 	$(BIN)/python -m benchmarks.streams
 	$(BIN)/python -m benchmarks.inference
+	$(BIN)/python -m benchmarks.cache --rounds 5
 	$(BIN)/python -m benchmarks.translations
 
 # Optional, not in CI: the Portkey OSS gateway (npm, pinned, in .peers/) under the same load.
