@@ -159,7 +159,8 @@ def _prepare(pooled, method, url, headers, params, body, auth) -> requests.Prepa
         request.url = _prepared_url(url)
     request.prepare_headers({**pooled.headers, **headers})
     request.prepare_body(body, None)
-    request.prepare_auth(auth, url)
+    if auth is not None or "@" in url:  # else requests' search of the URL for a user finds none
+        request.prepare_auth(auth, url)
     request.prepare_hooks({})
     return request
 

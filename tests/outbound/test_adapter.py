@@ -98,3 +98,14 @@ def test_through_a_proxy_requests_own_path_is_taken(adapter):
     through = adapter.get_connection_with_tls_context(prepared, True, proxies)
     assert (through.host, through.port) == ("proxy.internal.test", 3128)
     assert adapter._pool_keys == {}
+
+
+def test_a_user_in_the_url_is_sent_as_basic_auth(server, adapter):
+    """The shortcuts step aside for a URL with userinfo: requests' own handling applies."""
+    url = server.url.replace("http://", "http://user:secret@") + "/v1/models"
+    assert _get(url) == fs.MODELS
+    assert _get(server.url + "/v1/models") == fs.MODELS
+    first, second = (headers for _, headers in server.requests)
+    assert first["authorization"] == "Basic dXNlcjpzZWNyZXQ="  # user:secret
+    assert "authorization" not in second
+    assert len(adapter._pool_keys) == 1  # only the URL without userinfo was kept
