@@ -96,10 +96,11 @@ def _key(operation: str, target: Target, extra) -> str:
 
 
 def _fetch(operation: str, target: Target, extra, fetch, route: Route):
+    ttl = settings.GATEWAY_MODELS_CACHE_TTL
     return cached_fetch(
-        _key(operation, target, extra),
+        _key(operation, target, extra) if ttl > 0 else "",  # with the cache off, no key is read
         fetch,
-        ttl=settings.GATEWAY_MODELS_CACHE_TTL,
+        ttl=ttl,
         stale_ttl=settings.GATEWAY_MODELS_STALE_TTL,
         force_refresh=route.force_refresh,
         provider=target.provider,

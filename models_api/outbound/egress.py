@@ -4,6 +4,7 @@ import ipaddress
 import logging
 import socket
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -133,6 +134,13 @@ def untrusted_private_host(url: str) -> str | None:
     Needs no DNS, so admin forms can use it; names that resolve to such addresses are
     refused when the connection is made.
     """
+    return _untrusted_private_host(url, tuple(settings.GATEWAY_TRUSTED_CUSTOM_HOSTS))
+
+
+@lru_cache(maxsize=1024)
+def _untrusted_private_host(url: str, trusted: tuple[str, ...]) -> str | None:
+    # Asked on every call with a key's base URL (benchmarks/README.md); `trusted` is the
+    # setting, so a changed list is never answered from the cache.
     try:
         parts = urlsplit(url)
         port = parts.port or DEFAULT_PORTS.get(parts.scheme)

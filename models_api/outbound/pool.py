@@ -14,7 +14,7 @@ from django.conf import settings
 from urllib3.exceptions import ConnectTimeoutError
 
 from models_api.errors import BadGateway
-from models_api.outbound import answers, egress, transport
+from models_api.outbound import adapter, answers, egress, transport
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,9 @@ def session(policy: egress.Policy = egress.PUBLIC) -> requests.Session:
             new = requests.Session()
             # Provider cookies must never travel from one tenant's call to another's.
             new.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-            adapter = transport.GuardedAdapter(policy, pool_connections=32, pool_maxsize=32)
-            new.mount("https://", adapter)
-            new.mount("http://", adapter)
+            guarded = adapter.GuardedAdapter(policy, pool_connections=32, pool_maxsize=32)
+            new.mount("https://", guarded)
+            new.mount("http://", guarded)
             new.headers.update({"User-Agent": "ai-gateway", "Accept": "application/json"})
             _environment_read_once(new)
             _sessions[policy] = new
@@ -159,7 +159,8 @@ def _prepare(pooled, method, url, headers, params, body, auth) -> requests.Prepa
         request.url = _prepared_url(url)
     request.prepare_headers({**pooled.headers, **headers})
     request.prepare_body(body, None)
-    request.prepare_auth(auth, url)
+    if auth is not None or "@" in url:  # else requests' search of the URL for a user finds none
+        request.prepare_auth(auth, url)
     request.prepare_hooks({})
     return request
 

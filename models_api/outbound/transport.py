@@ -1,4 +1,4 @@
-"""The adapter behind outbound.http: connects obey the egress policy, reads obey a deadline."""
+"""Connections behind outbound.adapter: connects obey the egress policy, reads obey a deadline."""
 
 import heapq
 import socket
@@ -8,7 +8,6 @@ from contextlib import contextmanager, suppress
 from functools import cache
 from time import monotonic
 
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
@@ -102,22 +101,6 @@ def _pool_classes(policy: egress.Policy) -> dict[str, type]:
         "http": pool(HTTPConnectionPool, HTTPConnection),
         "https": pool(HTTPSConnectionPool, HTTPSConnection),
     }
-
-
-class GuardedAdapter(HTTPAdapter):
-    """An HTTPAdapter whose pooled connections obey `policy`.
-
-    Only pool creation changes, so `responses` (which patches HTTPAdapter.send) still works.
-    Through an HTTP(S)_PROXY the proxy resolves and connects, so it must enforce egress.
-    """
-
-    def __init__(self, policy: egress.Policy, **kwargs):
-        self.policy = policy
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _pool_classes(self.policy)
 
 
 class Budget:

@@ -82,6 +82,7 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._batch_ready = threading.Event()  # set by put() once a whole batch is queued
         self._last_drop_log = 0.0
 
     def put(self, record: UsageRecord) -> bool:
@@ -94,11 +95,15 @@ class Recorder:
         except queue.Full:
             self._dropped()
             return False
+        # Woken per batch, not per record: a wake-up per call took the GIL from the request.
+        if self.queue.qsize() >= self.batch:
+            self._batch_ready.set()
         return True
 
     def stop(self, timeout: float | None = None) -> None:
         """Write what is queued and end the thread (tests; a normal exit does it by itself)."""
         self._stopping.set()
+        self._batch_ready.set()
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
@@ -125,12 +130,9 @@ class Recorder:
         due = monotonic() + self.interval
         try:
             while main.is_alive() and not self._stopping.is_set():
-                try:
-                    wait = min(WAKE, max(0.01, due - monotonic()))
-                    pending.append(self.queue.get(timeout=wait))
-                    pending.extend(self._take(self.batch - len(pending)))
-                except queue.Empty:
-                    pass
+                self._batch_ready.wait(min(WAKE, max(0.01, due - monotonic())))
+                self._batch_ready.clear()  # before taking: a batch queued meanwhile is taken
+                pending.extend(self._take(self.batch - len(pending)))
                 if len(pending) >= self.batch or monotonic() >= due:
                     pending = self._write_or_keep(pending)
                     due = monotonic() + self.interval

@@ -157,3 +157,14 @@ def test_a_connection_to_an_embedded_loopback_address_is_refused_before_any_pack
         egress.resolve("::7f00:1", 80, egress.PUBLIC)
     with pytest.raises(egress.Refused):
         egress.resolve("[::ffff:0:7f00:1]", 80, egress.PUBLIC)
+
+
+def test_a_change_of_trusted_hosts_is_seen_at_once(settings):
+    """The answer is memoised per URL, but never across a change of the setting."""
+    url = "http://10.0.0.5:8000/v1"
+    settings.GATEWAY_TRUSTED_CUSTOM_HOSTS = []
+    assert egress.untrusted_private_host(url) == "10.0.0.5"
+    settings.GATEWAY_TRUSTED_CUSTOM_HOSTS = ["10.0.0.5:8000"]
+    assert egress.untrusted_private_host(url) is None
+    settings.GATEWAY_TRUSTED_CUSTOM_HOSTS = ["10.0.0.5:9000"]
+    assert egress.untrusted_private_host(url) == "10.0.0.5"

@@ -134,6 +134,23 @@ def test_the_thread_writes_in_batches_off_the_callers_thread(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_whole_batch_is_written_at_once_and_less_waits_for_the_interval(monkeypatch):
+    batches = []
+    monkeypatch.setattr(rec, "write", lambda records: batches.append(len(records)) or 0)
+    recorder = Recorder(batch=5, interval=600)
+    for record in _records(4):
+        recorder.put(record)
+    time.sleep(0.3)
+    assert batches == []  # four records: the thread is not woken per record
+    recorder.put(_records(1)[0])
+    deadline = time.monotonic() + 5
+    while not batches and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert batches == [5]
+    recorder.stop(5)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_stop_writes_what_is_queued():
     recorder = Recorder(batch=1000, interval=600)
     for record in _records(3):
