@@ -1,6 +1,7 @@
 """Test-run guard: no test may open a connection outside 127.0.0.0/8 (or ::1)."""
 
 import ipaddress
+import os
 import socket
 
 import pytest
@@ -68,7 +69,18 @@ def _private_cache_folder(tmp_path_factory):
     from gateway_project.caches import MACHINE_CACHE, caches_setting
 
     if settings.CACHES["default"]["BACKEND"] != MACHINE_CACHE:
-        yield
+        # Redis: each xdist worker in a database of its own (CACHE_URL's, plus the worker's
+        # number), so one worker's clear() never empties another's caches mid-test.
+        number = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+        if not number or "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+            yield
+            return
+        moved = {
+            alias: {**config, "LOCATION": _next_database(config["LOCATION"], number)}
+            for alias, config in settings.CACHES.items()
+        }
+        with override_settings(CACHES=moved):
+            yield
         return
     private = caches_setting(
         url="",
@@ -77,6 +89,14 @@ def _private_cache_folder(tmp_path_factory):
     )
     with override_settings(CACHES=private):
         yield
+
+
+def _next_database(location: str, number: int) -> str:
+    """redis://host:port/N -> redis://host:port/N+number (database 0 when none is named)."""
+    base, _, index = location.rpartition("/")
+    if not index.isdigit() or base.endswith("/"):
+        return f"{location.rstrip('/')}/{number}"
+    return f"{base}/{int(index) + number}"
 
 
 @pytest.fixture(autouse=True)
