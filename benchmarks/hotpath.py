@@ -10,24 +10,10 @@ leaves out the wait for the fake provider.
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 from benchmarks import processes, seed
-
-
-def measure(functions: dict, *, rounds: int, calls: int) -> dict[str, list[float]]:
-    for function in functions.values():
-        for _ in range(calls // 2):
-            function()
-    times: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(rounds):
-        for name, function in functions.items():
-            started = time.thread_time()
-            for _ in range(calls):
-                function()
-            times[name].append((time.thread_time() - started) / calls * 1e6)
-    return {name: sorted(values) for name, values in times.items()}
+from benchmarks.rounds import interleaved_us
 
 
 def main() -> None:
@@ -80,7 +66,9 @@ def main() -> None:
                 client._model(item).as_dict() for item in body["data"]
             ],
         }
-        figures = measure(functions, rounds=args.rounds, calls=args.calls)
+        figures = interleaved_us(
+            functions, rounds=args.rounds, calls=args.calls, warm=args.calls // 2
+        )
     print(f"CPU per call, us ({args.rounds} interleaved rounds of {args.calls} calls):")
     print(f"  {'':50s} {'min':>6s} {'p25':>6s} {'median':>6s}")
     for name, values in figures.items():

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks import processes, seed
+from benchmarks.rounds import interleaved_us
 
 CHAT = b'{"model": "@bench-inference/bench-chat", "messages": [{"role": "user", "content": "Hi"}]}'
 
@@ -68,20 +69,6 @@ def with_ttl(settings, ttl: int, call):
         call()
 
     return run
-
-
-def measure(functions: dict, *, rounds: int, calls: int) -> dict[str, list[float]]:
-    for function in functions.values():
-        for _ in range(calls):
-            function()
-    times: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(rounds):
-        for name, function in functions.items():
-            started = time.thread_time()
-            for _ in range(calls):
-                function()
-            times[name].append((time.thread_time() - started) / calls * 1e6)
-    return {name: sorted(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -144,7 +131,7 @@ def main() -> None:
         if args.profile:
             profile(functions[args.profile], calls=args.calls * args.rounds, flat=args.flat)
             return
-        figures = measure(functions, rounds=args.rounds, calls=args.calls)
+        figures = interleaved_us(functions, rounds=args.rounds, calls=args.calls, warm=args.calls)
     print(f"CPU per request, us ({args.rounds} interleaved rounds of {args.calls} requests):")
     print(f"  {'':28s} {'min':>6s} {'p25':>6s} {'median':>6s}")
     for name, values in figures.items():

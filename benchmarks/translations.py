@@ -17,10 +17,10 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from benchmarks import processes, seed
+from benchmarks.rounds import interleaved_us
 
 TEXT = "The quick brown fox jumps over the lazy dog. " * 12  # ~540 characters, 108 words
 PIECES = 40  # stream events carrying the text
@@ -83,20 +83,6 @@ def _wire() -> dict[str, tuple[bytes, list[bytes]]]:
     return found
 
 
-def measure(functions: dict, *, rounds: int, calls: int) -> dict[str, float]:
-    for function in functions.values():
-        for _ in range(max(1, calls // 5)):
-            function()
-    times: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(rounds):
-        for name, function in functions.items():
-            started = time.thread_time()
-            for _ in range(calls):
-                function()
-            times[name].append((time.thread_time() - started) / calls * 1e6)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=15)
@@ -134,7 +120,10 @@ def main() -> None:
             a.answer(orjson.loads(raw), model="m", body=REQUEST)
         )
         functions[(family, "stream")] = stream
-    figures = measure(functions, rounds=args.rounds, calls=args.calls)
+    rounds = interleaved_us(
+        functions, rounds=args.rounds, calls=args.calls, warm=max(1, args.calls // 5)
+    )
+    figures = {name: statistics.median(values) for name, values in rounds.items()}
     print(f"CPU per native translation, in process (median of {args.rounds} rounds of "
           f"{args.calls} calls, us; a {len(TEXT)}-character answer, streamed in {PIECES} "
           "events)")  # fmt: skip
