@@ -38,9 +38,10 @@ class Exchange:
         self.server.sent.append((time.monotonic(), data))
 
     def end(self) -> None:
+        # Stamped before the last bytes go: once they are sent the client may look at it.
+        self.server.ended_at = time.monotonic()
         if self.chunked:
             self.conn.sendall(b"0\r\n\r\n")
-        self.server.ended_at = time.monotonic()
 
     def answer(self, status: int, body: dict) -> None:
         data = json.dumps(body).encode()

@@ -12,7 +12,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from models_api.outbound import egress
+from models_api.outbound import egress, heads
 
 _local = threading.local()  # the Budget of the call this thread is making, if any
 
@@ -57,6 +57,7 @@ class _Guarded:
     """Mixed into urllib3's connections: connect through the policy, read under the deadline."""
 
     policy: egress.Policy
+    response_class = heads.Response  # http.client's, reading heads without email.parser
 
     def _new_conn(self) -> socket.socket:
         # Mirrors urllib3's own _new_conn so requests sees the exceptions it expects.
