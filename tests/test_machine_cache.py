@@ -27,6 +27,18 @@ def test_values_round_trip_and_integers_stay_integers(store):
     assert store.has_key("page") and not store.has_key("absent")
 
 
+def test_get_many_reads_present_unexpired_keys_in_one_statement(store):
+    store.set("a", 1, 30)
+    store.set("b", {"x": 2}, 30)
+    store.set("gone", 3, 0.01)
+    time.sleep(0.05)
+    statements = []
+    store._db().set_trace_callback(statements.append)
+    assert store.get_many(["a", "b", "gone", "absent"]) == {"a": 1, "b": {"x": 2}}
+    assert len([s for s in statements if s.startswith("SELECT")]) == 1
+    assert store.get_many([]) == {}
+
+
 def test_expired_entries_are_absent_and_add_replaces_them(store):
     store.set("short", "old", 0.05)
     assert store.add("short", "taken", 30) is False  # present: add leaves it

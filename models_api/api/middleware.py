@@ -9,6 +9,7 @@ import time
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from keys import generations
 from models_api import metrics
 from models_api.api.routing import valid_trace_id
 
@@ -31,7 +32,8 @@ class GatewayHeadersMiddleware:
         started = time.perf_counter()
         trace_id = request.META.get("HTTP_X_PORTKEY_TRACE_ID", "").strip()
         request.trace_id = trace_id if valid_trace_id(trace_id) else secrets.token_hex(16)
-        response = self.get_response(request)
+        with generations.one_view():  # one read of each generation for the whole request
+            response = self.get_response(request)
         seconds = time.perf_counter() - started
         response["x-portkey-trace-id"] = request.trace_id
         response["x-gateway-processing-ms"] = f"{seconds * 1000:.2f}"
