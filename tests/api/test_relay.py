@@ -210,8 +210,10 @@ def test_the_response_streams_uncompressed_and_closing_it_closes_the_provider(rf
     assert next(iter(response)) == b"data: " + CHUNK + b"\n\n"
     response.close()  # what the WSGI server does when the client has gone
     assert stream.closed
-    json_answer = HttpResponse(b"{}" * 200, content_type="application/json")
+    json_answer = HttpResponse(b"{}" * 512, content_type="application/json")
     assert GZipMiddleware(lambda r: json_answer)(request)["Content-Encoding"] == "gzip"
+    short_answer = HttpResponse(b"{}" * 511, content_type="application/json")
+    assert not GZipMiddleware(lambda r: short_answer)(request).has_header("Content-Encoding")
 
 
 class SilentStream(FakeStream):

@@ -88,7 +88,7 @@ def test_client_without_gzip_gets_the_plain_cached_body(client, scoped):
 @responses.activate
 def test_provider_route_cached_list_is_gzipped_once(client, scoped, compress_calls):
     virtual_key, raw = scoped
-    models = [{"id": f"gpt-{n}", "object": "model", "owned_by": "openai"} for n in range(20)]
+    models = [{"id": f"gpt-{n}", "object": "model", "owned_by": "openai"} for n in range(200)]
     responses.get("https://api.openai.com/v1/models", json={"object": "list", "data": models})
     headers = {"x-portkey-api-key": raw, "x-portkey-virtual-key": virtual_key.slug, **GZIP}
     first = client.get("/v1/models", headers=headers)
@@ -106,22 +106,27 @@ def test_provider_route_cached_list_is_gzipped_once(client, scoped, compress_cal
 def test_list_filtered_per_request_is_still_gzipped_by_the_middleware(client):
     virtual_key = VirtualKeyFactory(base_url="https://api.openai.com/v1")
     _, raw = make_api_key(virtual_keys=[virtual_key], model_patterns=["gpt-1*"])
-    models = [{"id": f"gpt-{n}", "object": "model", "owned_by": "openai"} for n in range(20)]
+    models = [{"id": f"gpt-{n}", "object": "model", "owned_by": "openai"} for n in range(200)]
     responses.get("https://api.openai.com/v1/models", json={"object": "list", "data": models})
     headers = {"x-portkey-api-key": raw, "x-portkey-virtual-key": virtual_key.slug, **GZIP}
     answer = client.get("/v1/models", headers=headers)
     assert answer.status_code == 200
     assert answer["Content-Encoding"] == "gzip"
     ids = [m["id"] for m in json.loads(gzip.decompress(answer.content))["data"]]
-    assert ids == ["gpt-1", *(f"gpt-{n}" for n in range(10, 20))]
+    assert ids == [
+        "gpt-1",
+        *(f"gpt-{n}" for n in range(10, 20)),
+        *(f"gpt-{n}" for n in range(100, 200)),
+    ]
 
 
 def test_short_or_incompressible_bodies_are_not_gzipped():
     assert RenderedJSON.of({"id": "x"}).with_gzip().gzipped is None
-    large = RenderedJSON.of({"data": ["model"] * 100}).with_gzip()
+    assert RenderedJSON.of({"data": ["model"] * 120}).with_gzip().gzipped is None  # < 1 KiB
+    large = RenderedJSON.of({"data": ["model"] * 130}).with_gzip()
     assert gzip.decompress(large.gzipped) == bytes(large)
     # Random bytes do not shrink: the gzip form would be larger, so none is kept.
-    noise = RenderedJSON(random.Random(0).randbytes(512)).with_gzip()
+    noise = RenderedJSON(random.Random(0).randbytes(2048)).with_gzip()
     assert noise.gzipped is None
 
 
