@@ -6,7 +6,8 @@ Each request goes through `gateway_project.server.wrap` around Django's WSGI han
 middleware, DRF, the machine cache), with no HTTP server and no socket; the fake providers
 run in their own processes on 127.0.0.1. Routes run in interleaved rounds and the figure is
 the CPU time of this thread (time.thread_time) per request: the min, p25 and median of the
-rounds. `--profile NAME` runs that route under pyinstrument instead and prints its tree.
+rounds. `--profile NAME` runs that route under pyinstrument instead and prints its tree (`--flat`:
+cProfile's lists; `--plain`: no profiler, for py-spy from outside).
 """
 
 import argparse
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--profile", default="", help="a route name: profile it instead")
     parser.add_argument("--flat", action="store_true", help="with --profile: cProfile's list")
+    parser.add_argument("--plain", action="store_true", help="with --profile: no profiler (py-spy)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gateway-routes-cpu-"))
     env = seed.environment(
@@ -129,7 +131,12 @@ def main() -> None:
                 caller(handler, environ, body, want="")
             functions[name] = with_ttl(settings, ttl, caller(handler, environ, body, want=want))
         if args.profile:
-            profile(functions[args.profile], calls=args.calls * args.rounds, flat=args.flat)
+            calls = args.calls * args.rounds
+            if args.plain:  # for an outside sampler: py-spy record -- python -m ...
+                for _ in range(calls):
+                    functions[args.profile]()
+                return
+            profile(functions[args.profile], calls=calls, flat=args.flat)
             return
         figures = interleaved_us(functions, rounds=args.rounds, calls=args.calls, warm=args.calls)
     print(f"CPU per request, us ({args.rounds} interleaved rounds of {args.calls} requests):")
