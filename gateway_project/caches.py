@@ -18,6 +18,9 @@ MACHINE_CACHE = "gateway_project.machine_cache.MachineCache"
 _LOCAL_BACKENDS = ("locmem.LocMemCache", "filebased.FileBasedCache")
 # The local-memory cache culls at MAX_ENTRIES (300 by default); counters and snapshots must not be.
 _LOCMEM_STATE_ENTRIES = 1_000_000
+# On the machine cache, the generations every request reads (keys/generations.py NAMES) are
+# counters in shared memory rather than SQLite rows.
+MACHINE_COUNTERS = ("generation:keys", "generation:catalog")
 
 
 def caches_setting(*, url: str, directory: Path, max_bytes: int) -> dict:
@@ -27,12 +30,18 @@ def caches_setting(*, url: str, directory: Path, max_bytes: int) -> dict:
             alias: {
                 "BACKEND": MACHINE_CACHE,
                 "LOCATION": str(directory / f"{alias}.sqlite3"),
-                "OPTIONS": {"MAX_BYTES": max_bytes} if alias == "default" else {},
+                "OPTIONS": _machine_options(alias, max_bytes),
             }
             for alias in ALIASES
         }
     base = environ.Env.cache_url_config(url)
     return {alias: _alias_config(base, alias) for alias in ALIASES}
+
+
+def _machine_options(alias: str, max_bytes: int) -> dict:
+    if alias == "default":
+        return {"MAX_BYTES": max_bytes}
+    return {"COUNTERS": MACHINE_COUNTERS} if alias == "state" else {}
 
 
 def _alias_config(base: dict, alias: str) -> dict:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
+from gateway_project.machine_counters import Counters
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY,
@@ -40,7 +42,8 @@ class MachineCache(BaseCache):
     connection) drops expired rows and then the rows expiring soonest until the values fit;
     without it nothing is ever evicted and a sweep drops expired rows only. Values are pickled,
     as Django's other backends do, so the folder must be writable by the gateway alone:
-    the folder is created 0700 and each file 0600.
+    the folder is created 0700 and each file 0600. The keys OPTIONS["COUNTERS"] names hold
+    positive integers, never expiring, in shared memory (gateway_project/machine_counters.py).
     """
 
     def __init__(self, location, params):
@@ -49,6 +52,7 @@ class MachineCache(BaseCache):
         options = params.get("OPTIONS", {})
         self.max_bytes = options.get("MAX_BYTES")
         self.busy_seconds = options.get("BUSY_SECONDS", 10.0)
+        self.counters = Counters(Path(f"{location}.counters"), options.get("COUNTERS", ()))
         self._local = threading.local()
 
     # Connections: one per thread and process, opened on first use.
@@ -107,7 +111,18 @@ class MachineCache(BaseCache):
     def validate_key(self, key):
         """SQLite takes any text as a key: no pass over each key for memcached's rules."""
 
+    def _counter(self, key, version, timeout=None) -> bool:
+        """Whether `key` is one of the counters; they keep no timeout but forever."""
+        if version is not None or key not in self.counters.offsets:
+            return False
+        if timeout is not None:
+            raise ValueError(f"{key!r} is a machine counter: it is kept forever (timeout None)")
+        return True
+
     def get(self, key, default=None, version=None):
+        if self._counter(key, version):
+            value = self.counters.get(key)
+            return default if value is None else value
         key = self.make_and_validate_key(key, version=version)
         row = (
             self._db()
@@ -118,17 +133,27 @@ class MachineCache(BaseCache):
 
     def get_many(self, keys, version=None):
         """One statement for all of `keys` (Django's default makes one query per key)."""
-        made = {self.make_and_validate_key(key, version=version): key for key in keys}
+        found = {}
+        made = {}
+        for key in keys:
+            if self._counter(key, version):
+                if (value := self.counters.get(key)) is not None:
+                    found[key] = value
+            else:
+                made[self.make_and_validate_key(key, version=version)] = key
         if not made:
-            return {}
+            return found
         marks = ",".join("?" * len(made))
         rows = self._db().execute(
             f"SELECT key, value FROM cache WHERE key IN ({marks}) AND expires > ?",  # noqa: S608
             (*made, time.time()),
         )
-        return {made[key]: self._decode(value) for key, value in rows}
+        return found | {made[key]: self._decode(value) for key, value in rows}
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if self._counter(key, version, timeout):
+            self.counters.set(key, value)
+            return
         key = self.make_and_validate_key(key, version=version)
         stored, size = self._encode(value)
         self._db().execute(UPSERT, (key, stored, self._expiry(timeout), size))
@@ -136,6 +161,8 @@ class MachineCache(BaseCache):
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         """Store only if absent or expired; True when stored. One statement: exact under races."""
+        if self._counter(key, version, timeout):
+            return self.counters.add(key, value)
         key = self.make_and_validate_key(key, version=version)
         stored, size = self._encode(value)
         cursor = self._db().execute(
@@ -146,6 +173,8 @@ class MachineCache(BaseCache):
         return cursor.rowcount == 1
 
     def incr(self, key, delta=1, version=None):
+        if self._counter(key, version):
+            return self.counters.incr(key, delta)
         key = self.make_and_validate_key(key, version=version)
         rows = (
             self._db()
@@ -162,6 +191,8 @@ class MachineCache(BaseCache):
         return rows[0][0]
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        if self._counter(key, version, timeout):
+            return self.counters.get(key) is not None
         key = self.make_and_validate_key(key, version=version)
         cursor = self._db().execute(
             "UPDATE cache SET expires = ? WHERE key = ? AND expires > ?",
@@ -170,16 +201,21 @@ class MachineCache(BaseCache):
         return cursor.rowcount == 1
 
     def delete(self, key, version=None):
+        if self._counter(key, version):
+            return self.counters.delete(key)
         key = self.make_and_validate_key(key, version=version)
         return self._db().execute("DELETE FROM cache WHERE key = ?", (key,)).rowcount == 1
 
     def has_key(self, key, version=None):
+        if self._counter(key, version):
+            return self.counters.get(key) is not None
         key = self.make_and_validate_key(key, version=version)
         query = "SELECT 1 FROM cache WHERE key = ? AND expires > ?"
         return self._db().execute(query, (key, time.time())).fetchone() is not None
 
     def clear(self):
         self._db().execute("DELETE FROM cache")
+        self.counters.clear()
 
     def close(self, **kwargs):
         """Connections stay open between requests, as the local-memory cache's memory does."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway_project.caches import ALIASES, MACHINE_CACHE, caches_setting
+from keys.generations import NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 PRINT_CACHES = (
@@ -49,7 +50,10 @@ def test_the_default_is_the_machine_cache_in_the_projects_var_folder():
         assert config["LOCATION"] == str(ROOT / "var" / "cache" / f"{alias}.sqlite3")
     assert caches["default"]["OPTIONS"] == {"MAX_BYTES": 256 * 1024 * 1024}
     # Snapshots and counters are never evicted: no size bound on their stores.
-    assert caches["state"]["OPTIONS"] == caches["ratelimit"]["OPTIONS"] == {}
+    assert caches["ratelimit"]["OPTIONS"] == {}
+    # The generations every request reads are counters in shared memory, named as keys reads them.
+    assert caches["state"]["OPTIONS"] == {"COUNTERS": ["generation:keys", "generation:catalog"]}
+    assert [f"generation:{name}" for name in NAMES] == caches["state"]["OPTIONS"]["COUNTERS"]
 
 
 def test_a_custom_folder_and_size(tmp_path):

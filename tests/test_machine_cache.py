@@ -220,3 +220,84 @@ def test_processes_and_threads_opening_a_new_file_together_count_exactly(tmp_pat
             worker.join(30)
         assert sorted(counted, key=str) == sorted(range(1, total + 1), key=str), counted[:20]
         assert MachineCache(path, {}).get("hits") == total
+
+
+COUNTING = {"OPTIONS": {"COUNTERS": ["gen:a", "gen:b"]}}
+
+
+def _counter_increments(path: str, count: int, out) -> None:
+    store = MachineCache(path, COUNTING)
+    out.put([store.incr("gen:a") for _ in range(count)])
+
+
+def test_counter_keys_live_in_shared_memory_with_the_cache_api(tmp_path):
+    store = MachineCache(str(tmp_path / "c.sqlite3"), COUNTING)
+    statements = []
+    store._db().set_trace_callback(statements.append)
+    assert store.get("gen:a") is None and store.get("gen:a", 7) == 7
+    with pytest.raises(ValueError, match="not found"):
+        store.incr("gen:a")
+    assert store.add("gen:a", 41, None) is True
+    assert store.add("gen:a", 99, None) is False  # present: add leaves it
+    assert store.incr("gen:a") == 42 and store.incr("gen:a", 3) == 45
+    assert store.get("gen:a") == 45 and store.has_key("gen:a") and not store.has_key("gen:b")
+    store.set("other", "row", 30)
+    statements.clear()
+    assert store.get_many(["gen:a", "gen:b", "other"]) == {"gen:a": 45, "other": "row"}
+    assert len(statements) == 1 and "other" in statements[0]  # the counter needed no query
+    statements.clear()
+    assert store.get_many(["gen:a", "gen:b"]) == {"gen:a": 45}
+    assert statements == []
+    assert store.delete("gen:a") is True and store.get("gen:a") is None
+    store.set("gen:b", 5, None)
+    store.clear()
+    assert store.get("gen:b") is None and store.get("other") is None
+    assert stat.S_IMODE((tmp_path / "c.sqlite3.counters").stat().st_mode) == 0o600
+
+
+def test_a_counter_is_kept_forever_and_holds_a_positive_integer(tmp_path):
+    store = MachineCache(str(tmp_path / "c.sqlite3"), COUNTING)
+    with pytest.raises(ValueError, match="forever"):
+        store.set("gen:a", 1, 30)
+    with pytest.raises(ValueError, match="forever"):
+        store.add("gen:a", 1)  # the cache's default timeout is not forever
+    for wrong in (0, -1, "1", 1.5, 2**63):
+        with pytest.raises(ValueError, match="positive 64-bit integer"):
+            store.set("gen:a", wrong, None)
+    store.set("gen:a", 2**63 - 1, None)
+    with pytest.raises(ValueError):
+        store.incr("gen:a")
+    assert store.get("gen:a") == 2**63 - 1
+
+
+def test_processes_share_the_counters_and_increments_are_exact(tmp_path):
+    path = str(tmp_path / "shared.sqlite3")
+    MachineCache(path, COUNTING).add("gen:a", 1000, None)
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    workers = [context.Process(target=_counter_increments, args=(path, 200, out)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    seen = [n for _ in workers for n in out.get(timeout=60)]
+    for worker in workers:
+        worker.join(30)
+    assert sorted(seen) == list(range(1001, 1801))
+    assert MachineCache(path, COUNTING).get("gen:a") == 1800
+
+
+def test_a_forked_child_and_its_parent_see_each_others_counters(tmp_path):
+    store = MachineCache(str(tmp_path / "c.sqlite3"), COUNTING)
+    store.add("gen:a", 10, None)  # mapped before the fork
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+
+    def child():
+        out.put(store.get("gen:a"))
+        store.incr("gen:a")
+
+    worker = context.Process(target=child)
+    worker.start()
+    assert out.get(timeout=30) == 10
+    worker.join(30)
+    assert worker.exitcode == 0
+    assert store.get("gen:a") == 11
