@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 from django.conf import settings
+from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from models_api import redaction
 from models_api.errors import BadGateway, GatewayError, GatewayTimeout, UpstreamError
@@ -127,25 +128,22 @@ def decode_json(body: bytes) -> object:
 def read_body(response: requests.Response, provider: str, budget: transport.Budget) -> bytes:
     """The whole body, within GATEWAY_MAX_RESPONSE_BYTES and the call's deadline."""
     limit = settings.GATEWAY_MAX_RESPONSE_BYTES
-    too_large = BadGateway(
-        f"{provider} sent a response larger than {limit} bytes (GATEWAY_MAX_RESPONSE_BYTES).",
-        provider=provider,
-    )
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
+        raise _too_large(provider, limit)
     try:
-        for chunk in response.iter_content(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            if budget.idle is None and monotonic() > budget.until:
-                raise timeout(provider)
-            chunks.append(chunk)
-    except requests.exceptions.Timeout:
+        if (
+            declared.isdigit()
+            and response.headers.get("Content-Encoding", "identity") == "identity"
+        ):
+            # Its length is known and within the cap: one read (urllib3 refuses a short one),
+            # which the deadline's watchdog cuts like any other.
+            body = response.raw.read(int(declared), decode_content=False)
+        else:
+            body = _read_chunks(response, provider, budget, limit)
+    except (requests.exceptions.Timeout, ReadTimeoutError):
         raise timeout(provider, idle=budget.idle) from None
-    except requests.exceptions.RequestException:
+    except (requests.exceptions.RequestException, HTTPError):
         if budget.expired:
             raise timeout(provider) from None
         raise BadGateway(
@@ -154,7 +152,27 @@ def read_body(response: requests.Response, provider: str, budget: transport.Budg
         ) from None
     if budget.expired:  # a body without Content-Length ends, cut short, at the deadline
         raise timeout(provider)
+    return body
+
+
+def _read_chunks(response, provider: str, budget: transport.Budget, limit: int) -> bytes:
+    """A body of unknown length (or compressed), read as it comes, stopped at the cap."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(provider, limit)
+        if budget.idle is None and monotonic() > budget.until:
+            raise timeout(provider)
+        chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(provider: str, limit: int) -> BadGateway:
+    return BadGateway(
+        f"{provider} sent a response larger than {limit} bytes (GATEWAY_MAX_RESPONSE_BYTES).",
+        provider=provider,
+    )
 
 
 def _rejection(body: bytes, response: requests.Response, hidden: list[str]) -> Rejection:
