@@ -2,8 +2,12 @@
 
 import threading
 
+import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
+
+# A send runs Django's own receivers too, close_old_connections among them.
+pytestmark = pytest.mark.django_db
 
 
 class CountingLock:
