@@ -126,28 +126,35 @@ def test_every_thread_sees_one_store_and_increments_are_exact(store):
     assert sorted(seen) == list(range(1, 801))  # no increment lost, none repeated
 
 
-def _increment(path: str, count: int, out) -> None:
-    store = MachineCache(path, {})
-    out.put([store.incr("hits") for _ in range(count)])
+def _increment(path: str, params: dict, key: str, count: int, out) -> None:
+    store = MachineCache(path, params)
+    out.put([store.incr(key) for _ in range(count)])
 
 
 def _add_once(path: str, out) -> None:
     out.put(MachineCache(path, {}).add("winner", 1, 60))
 
 
-def test_processes_share_the_store_and_increments_are_exact(tmp_path):
+@pytest.mark.parametrize(
+    ("params", "key", "start", "timeout"),
+    [({}, "hits", 0, 60), ({"OPTIONS": {"COUNTERS": ["gen:a"]}}, "gen:a", 1000, None)],
+    ids=["sqlite-row", "shared-memory-counter"],
+)
+def test_processes_share_the_store_and_increments_are_exact(tmp_path, params, key, start, timeout):
     path = str(tmp_path / "shared.sqlite3")
-    MachineCache(path, {}).add("hits", 0, 60)
+    MachineCache(path, params).add(key, start, timeout)
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    workers = [context.Process(target=_increment, args=(path, 200, out)) for _ in range(4)]
+    workers = [
+        context.Process(target=_increment, args=(path, params, key, 200, out)) for _ in range(4)
+    ]
     for worker in workers:
         worker.start()
     seen = [n for _ in workers for n in out.get(timeout=60)]
     for worker in workers:
         worker.join(30)
-    assert sorted(seen) == list(range(1, 801))
-    assert MachineCache(path, {}).get("hits") == 800
+    assert sorted(seen) == list(range(start + 1, start + 801))
+    assert MachineCache(path, params).get(key) == start + 800
 
 
 def test_add_is_won_by_exactly_one_process(tmp_path):
@@ -225,11 +232,6 @@ def test_processes_and_threads_opening_a_new_file_together_count_exactly(tmp_pat
 COUNTING = {"OPTIONS": {"COUNTERS": ["gen:a", "gen:b"]}}
 
 
-def _counter_increments(path: str, count: int, out) -> None:
-    store = MachineCache(path, COUNTING)
-    out.put([store.incr("gen:a") for _ in range(count)])
-
-
 def test_counter_keys_live_in_shared_memory_with_the_cache_api(tmp_path):
     store = MachineCache(str(tmp_path / "c.sqlite3"), COUNTING)
     statements = []
@@ -268,21 +270,6 @@ def test_a_counter_is_kept_forever_and_holds_a_positive_integer(tmp_path):
     with pytest.raises(ValueError):
         store.incr("gen:a")
     assert store.get("gen:a") == 2**63 - 1
-
-
-def test_processes_share_the_counters_and_increments_are_exact(tmp_path):
-    path = str(tmp_path / "shared.sqlite3")
-    MachineCache(path, COUNTING).add("gen:a", 1000, None)
-    context = multiprocessing.get_context("spawn")
-    out = context.Queue()
-    workers = [context.Process(target=_counter_increments, args=(path, 200, out)) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    seen = [n for _ in workers for n in out.get(timeout=60)]
-    for worker in workers:
-        worker.join(30)
-    assert sorted(seen) == list(range(1001, 1801))
-    assert MachineCache(path, COUNTING).get("gen:a") == 1800
 
 
 def test_a_forked_child_and_its_parent_see_each_others_counters(tmp_path):
